@@ -1,0 +1,1 @@
+return Jano.Cli.CliApp.Run(args);

@@ -1,0 +1,24 @@
+using static TorchSharp.torch;
+
+namespace Jano.Core.Acceleration;
+
+/// <summary>
+/// One generation's accelerator state (caches, masks, counters). Created by <see cref="IAccelerator.Begin"/>,
+/// disposed by the pipeline; owns every tensor it keeps across steps.
+/// </summary>
+public interface IAcceleratorSession : IDisposable
+{
+    /// <summary>Called once at the top of each step, before any forward.</summary>
+    void BeginStep(StepInfo step);
+
+    /// <summary>Hooks for one model forward in the current step whose batch rows are <paramref name="rows"/>
+    /// (e.g. [Cond, Uncond] when branches are batched, or [Cond] alone).</summary>
+    ITransformerHooks Hooks(IReadOnlyList<GuidanceBranch> rows);
+
+    /// <summary>Called after the step's forwards with the guided model output (velocity) [C, T, H, W] that the
+    /// sampler is about to use, before the latent update. The session must copy what it keeps.</summary>
+    StepSummary EndStep(StepInfo step, Tensor guidedOutput);
+
+    /// <summary>Everything the session measured and decided, for reports.</summary>
+    AcceleratorReport Report();
+}
