@@ -22,8 +22,10 @@ sym=_ZSt21ios_base_library_initv
 shim=libjano-ios-shim.so
 
 if [ -z "$libstdcxx" ]; then
-  libstdcxx="$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')"
-  [ -n "$libstdcxx" ] || libstdcxx="$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6/ {print $NF; exit}')"
+  # Read the whole cache first: an early-exiting reader would SIGPIPE ldconfig and fail under pipefail.
+  cache="$(/sbin/ldconfig -p 2>/dev/null || true)"
+  libstdcxx="$(printf '%s\n' "$cache" | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {print $NF; found=1}')"
+  [ -n "$libstdcxx" ] || libstdcxx="$(printf '%s\n' "$cache" | awk '/libstdc\+\+\.so\.6/ && !found {print $NF; found=1}')"
 fi
 [ -f "$libstdcxx" ] || { echo "fix-libtorchsharp: cannot find the system libstdc++.so.6" >&2; exit 1; }
 if grep -qa "$ver" "$libstdcxx"; then

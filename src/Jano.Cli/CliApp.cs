@@ -1,11 +1,64 @@
+using Jano.Cli.Commands;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
 namespace Jano.Cli;
 
-/// <summary>Entry point of the <c>jano</c> command.</summary>
+/// <summary>Entry point of the <c>jano</c> command. Exit codes: 0 ok, 2 usage error, 1 runtime failure, 130 interrupted.</summary>
 public static class CliApp
 {
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("jano: not wired yet");
-        return 2;
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("jano");
+            config.SetApplicationVersion(Jano.Engine.Jobs.RuntimeSettings.Version);
+            config.PropagateExceptions();
+            config.AddCommand<GenerateCommand>("generate").WithDescription("Generate an image or video, optionally accelerated (--accel jano) and compared against full compute (--compare).")
+                .WithExample("generate", "--prompt", "sneaker", "--accel", "jano", "--compare");
+            config.AddCommand<ModelsCommand>("models").WithDescription("List the models and accelerators this build knows.");
+            config.AddCommand<AnalyzeCommand>("analyze").WithDescription("Run Jano's complexity analysis on stored features, or the Section-3 study on a model.");
+        });
+        try
+        {
+            return app.Run(args);
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+    }
+
+    /// <summary>Prints one line for <paramref name="e"/> as the last line on stderr and maps it to an exit code.</summary>
+    public static int Fail(Exception e)
+    {
+        var (code, message) = e switch
+        {
+            OperationCanceledException => (130, "interrupted; no partial outputs were left"),
+            CommandParseException or CommandRuntimeException or ArgumentException => (2, e.Message),
+            _ => (1, e.Message),
+        };
+        Console.Error.WriteLine($"jano: error: {OneLine(message)}");
+        return code;
+    }
+
+    private static string OneLine(string s) => string.Join(" ", s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>True when progress bars may be drawn (an interactive terminal).</summary>
+    public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    /// <summary>Folder of the shipped assets (models, classifiers): <c>assets/</c> at the repository root, found from the binary upward.</summary>
+    public static string AssetsRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "assets");
+                if (Directory.Exists(Path.Combine(candidate, "models"))) return candidate;
+            }
+            return Path.Combine(AppContext.BaseDirectory, "assets");
+        }
     }
 }

@@ -1,0 +1,21 @@
+using Jano.Core.Acceleration;
+
+namespace Jano.Acceleration.JanoMethod;
+
+/// <summary>Jano (training-free, complexity-aware token skipping with frozen-token K/V caches).</summary>
+public sealed class JanoAccelerator : IAccelerator
+{
+    public JanoAccelerator(JanoOptions options)
+    {
+        options.CheckRanges();
+        JanoOptions = options;
+    }
+
+    public JanoOptions JanoOptions { get; }
+
+    public string Name => "jano";
+
+    public IReadOnlyList<KeyValuePair<string, string>> Options => JanoOptions.ToPairs();
+
+    public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan) => new JanoSession(JanoOptions, model, plan);
+}

@@ -1,0 +1,102 @@
+using Jano.Core.Options;
+
+namespace Jano.Acceleration.JanoMethod;
+
+/// <summary>
+/// Jano's knobs, named as in the authors' code (spec §4). Defaults are the authors' Wan2.1 settings; a model's
+/// preset and the user's <c>--accel-option</c> override them. <see cref="Validate"/> checks what fits a run.
+/// </summary>
+public sealed record JanoOptions
+{
+    public int WarmupSteps { get; init; } = 6;
+    public int CooldownSteps { get; init; } = 4;
+    public double StaticThresh { get; init; } = 0.2;
+    public int StaticInterval { get; init; } = 6;
+    public double MediumThresh { get; init; } = 0.6;
+    public int MediumInterval { get; init; } = 3;
+    public (int T, int H, int W) AnalyzeBlockSize { get; init; } = (7, 6, 8);
+    public double TWeight { get; init; } = 0.7;
+    public double DStrength { get; init; } = 0.8;
+    public double DDistance { get; init; } = 1.0;
+    public bool Enhance { get; init; } = true;
+    /// <summary>Prepend the initial noise x_T to the analysis features in every generation (the authors do so only in a process's first).</summary>
+    public bool IncludeXt { get; init; } = true;
+
+    /// <summary>Option keys in display order.</summary>
+    public static IReadOnlyList<string> Keys { get; } =
+    [
+        "warmup_steps", "cooldown_steps", "static_thresh", "static_interval", "medium_thresh", "medium_interval",
+        "analyze_block_size", "t_weight", "d_strength", "d_distance", "enhance", "include_xt",
+    ];
+
+    /// <summary>Applies <c>k=v</c> pairs on top of this record; unknown keys and bad values are errors naming the key.
+    /// Checks value ranges that need no run context.</summary>
+    public JanoOptions With(IEnumerable<KeyValuePair<string, string>> pairs)
+    {
+        var o = this;
+        foreach (var (key, value) in pairs)
+        {
+            o = key switch
+            {
+                "warmup_steps" => o with { WarmupSteps = OptionList.Int(key, value) },
+                "cooldown_steps" => o with { CooldownSteps = OptionList.Int(key, value) },
+                "static_thresh" => o with { StaticThresh = OptionList.Double(key, value) },
+                "static_interval" => o with { StaticInterval = OptionList.Int(key, value) },
+                "medium_thresh" => o with { MediumThresh = OptionList.Double(key, value) },
+                "medium_interval" => o with { MediumInterval = OptionList.Int(key, value) },
+                "analyze_block_size" => o with { AnalyzeBlockSize = OptionList.Size3(key, value) },
+                "t_weight" => o with { TWeight = OptionList.Double(key, value) },
+                "d_strength" => o with { DStrength = OptionList.Double(key, value) },
+                "d_distance" => o with { DDistance = OptionList.Double(key, value) },
+                "enhance" => o with { Enhance = OptionList.Bool(key, value) },
+                "include_xt" => o with { IncludeXt = OptionList.Bool(key, value) },
+                _ => throw new ArgumentException($"unknown option '{key}' for jano (valid: {string.Join(", ", Keys)})"),
+            };
+        }
+        o.CheckRanges();
+        return o;
+    }
+
+    /// <summary>Range checks that need no run context.</summary>
+    public void CheckRanges()
+    {
+        if (WarmupSteps < 1) throw new ArgumentException($"warmup_steps ({WarmupSteps}) must be at least 1");
+        if (CooldownSteps < 0) throw new ArgumentException($"cooldown_steps ({CooldownSteps}) must not be negative");
+        if (StaticInterval < 0) throw new ArgumentException($"static_interval ({StaticInterval}) must not be negative");
+        if (MediumInterval < 0) throw new ArgumentException($"medium_interval ({MediumInterval}) must not be negative");
+        if (StaticThresh > MediumThresh) throw new ArgumentException($"static_thresh ({OptionList.Format(StaticThresh)}) must not exceed medium_thresh ({OptionList.Format(MediumThresh)})");
+        if (TWeight < 0 || TWeight > 1) throw new ArgumentException($"t_weight ({OptionList.Format(TWeight)}) must be in [0, 1]");
+        if (DStrength < 0) throw new ArgumentException($"d_strength ({OptionList.Format(DStrength)}) must not be negative");
+        if (!(DDistance > 0)) throw new ArgumentException($"d_distance ({OptionList.Format(DDistance)}) must be positive");
+        if (!IncludeXt && WarmupSteps < 2) throw new ArgumentException($"warmup_steps ({WarmupSteps}) with include_xt=false gives fewer than 2 analysis features");
+    }
+
+    /// <summary>Checks the options against one run: step count, latent frames and the model's patch.</summary>
+    public void Validate(int steps, long frames, (int T, int H, int W) patch)
+    {
+        CheckRanges();
+        if (WarmupSteps + CooldownSteps >= steps)
+            throw new ArgumentException($"warmup_steps + cooldown_steps ({WarmupSteps} + {CooldownSteps}) must be less than steps ({steps})");
+        var b = AnalyzeBlockSize;
+        if (b.T % patch.T != 0 || b.H % patch.H != 0 || b.W % patch.W != 0)
+            throw new ArgumentException($"analyze_block_size ({OptionList.Format(b)}) must be a multiple of the patch ({OptionList.Format(patch)})");
+        if (frames == 1 && b.T != 1)
+            throw new ArgumentException($"analyze_block_size ({OptionList.Format(b)}) must have t = 1 for images (T = 1)");
+    }
+
+    public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
+    [
+        new("warmup_steps", WarmupSteps.ToString()),
+        new("cooldown_steps", CooldownSteps.ToString()),
+        new("static_thresh", OptionList.Format(StaticThresh)),
+        new("static_interval", StaticInterval.ToString()),
+        new("medium_thresh", OptionList.Format(MediumThresh)),
+        new("medium_interval", MediumInterval.ToString()),
+        new("analyze_block_size", OptionList.Format(AnalyzeBlockSize)),
+        new("t_weight", OptionList.Format(TWeight)),
+        new("d_strength", OptionList.Format(DStrength)),
+        new("d_distance", OptionList.Format(DDistance)),
+        new("enhance", OptionList.Format(Enhance)),
+        new("include_xt", OptionList.Format(IncludeXt)),
+    ];
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Jano.Core.Acceleration;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Jano.Acceleration.JanoMethod;
+
+/// <summary>
+/// One Jano generation: stores warm-up outputs, analyses them at the end of step W into a token partition,
+/// then drives <see cref="JanoHooks"/> by the interleaved schedule. Owns features, caches, buffers and masks.
+/// </summary>
+public sealed class JanoSession : IAcceleratorSession
+{
+    private readonly JanoOptions _options;
+    private readonly TransformerDescriptor _model;
+    private readonly GenerationPlan _plan;
+    private readonly List<Tensor> _features = new();
+    private readonly FrozenKvCache _cache = new();
+    private readonly OutputBuffer _outputs = new();
+    private readonly List<string> _notes = new();
+    private TokenPartition? _partition;
+    private ComplexityAnalysis? _analysis;
+    private double _analysisSeconds;
+    private int _level;
+    private long _tokens;
+
+    public JanoSession(JanoOptions options, TransformerDescriptor model, GenerationPlan plan)
+    {
+        options.Validate(plan.Steps, model.LatentShape[1], model.Patch);
+        _options = options;
+        _model = model;
+        _plan = plan;
+        if (options.IncludeXt) Keep(plan.InitialNoise);
+    }
+
+    /// <summary>The analysis, once step W has ended.</summary>
+    public ComplexityAnalysis? Analysis => _analysis;
+
+    /// <summary>Token levels (1..3) in patch order, once analysed (null before, or when degenerate).</summary>
+    public TokenPartition? Partition => _partition;
+
+    public void BeginStep(StepInfo step)
+    {
+        _level = _partition is null ? 0 : InterleavedSchedule.StepLevel(step.Number, _plan.Steps, _options);
+        _tokens = 0;
+    }
+
+    public ITransformerHooks Hooks(IReadOnlyList<GuidanceBranch> rows)
+    {
+        int selected = _partition?.ForStepLevel(_level).Count ?? _model.TokenCount;
+        _tokens += (long)selected * rows.Count;
+        return new JanoHooks(_level, _partition, _cache, _outputs, JanoHooks.RowsKey(rows));
+    }
+
+    public StepSummary EndStep(StepInfo step, Tensor guidedOutput)
+    {
+        string? note = null;
+        if (_analysis is null && step.Number <= _options.WarmupSteps)
+        {
+            Keep(guidedOutput);
+            if (step.Number == _options.WarmupSteps)
+            {
+                Analyse();
+                note = "analysis";
+            }
+        }
+        return new StepSummary(_level == 0 ? "full" : $"L{_level}", _tokens, note);
+    }
+
+    private void Keep(Tensor t)
+    {
+        var copy = t.detach().to(ScalarType.Float32).clone();
+        copy.DetachFromDisposeScope();
+        _features.Add(copy);
+    }
+
+    private void Analyse()
+    {
+        var sw = Stopwatch.StartNew();
+        using (var scope = NewDisposeScope())
+        {
+            var stacked = torch.stack(_features, 0); // [n, C, T, H, W]
+            var settings = new AnalyzerSettings(_options.AnalyzeBlockSize, _options.TWeight, _options.DStrength,
+                _options.DDistance, _options.Enhance, _options.StaticThresh, _options.MediumThresh);
+            _analysis = ComplexityAnalyzer.Analyze(stacked, settings);
+        }
+        foreach (var f in _features) f.Dispose();
+        _features.Clear();
+        if (_analysis.Degenerate)
+        {
+            _notes.Add("degenerate complexity score (all blocks equal): fell back to full compute");
+        }
+        else
+        {
+            var levels = TokenLevelMap.Map(_analysis.Levels, _analysis.Grid, _model.LatentShape, _options.AnalyzeBlockSize, _model.Patch);
+            _partition = new TokenPartition(levels, _plan.InitialNoise.device);
+        }
+        _analysisSeconds = sw.Elapsed.TotalSeconds;
+    }
+
+    public AcceleratorReport Report()
+    {
+        IReadOnlyDictionary<string, double>? fractions = _partition is null
+            ? (_analysis is null ? null : new Dictionary<string, double> { ["static"] = 0, ["moderate"] = 0, ["active"] = 1 })
+            : new Dictionary<string, double>
+            {
+                ["static"] = _partition.Fraction(1),
+                ["moderate"] = _partition.Fraction(2),
+                ["active"] = _partition.Fraction(3),
+            };
+        return new AcceleratorReport
+        {
+            Method = "jano",
+            AnalysisSeconds = _analysisSeconds,
+            LevelFractions = fractions,
+            TokenLevels = _partition?.Levels ?? (_analysis is null ? null : Enumerable.Repeat(3, _model.TokenCount).ToArray()),
+            TokenGrid = _model.TokenGrid,
+            CacheBytes = _cache.PeakBytes + _outputs.Bytes,
+            Notes = _notes.ToArray(),
+        };
+    }
+
+    public void Dispose()
+    {
+        foreach (var f in _features) f.Dispose();
+        _features.Clear();
+        _cache.Dispose();
+        _outputs.Dispose();
+        _partition?.Dispose();
+        _partition = null;
+    }
+}

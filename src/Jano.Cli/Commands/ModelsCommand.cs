@@ -1,0 +1,28 @@
+using Jano.Engine.Catalog;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Jano.Cli.Commands;
+
+/// <summary><c>jano models</c>: the model and accelerator catalogs.</summary>
+public sealed class ModelsCommand : Command
+{
+    protected override int Execute(CommandContext context, CancellationToken cancellationToken)
+    {
+        var catalog = new ModelCatalog(CliApp.AssetsRoot);
+        var table = new Table().AddColumns("model", "weights", "size", "frames", "steps", "guidance", "shift", "description");
+        foreach (var s in ModelCatalog.Specs)
+        {
+            table.AddRow(s.Name, catalog.HasWeights(s) ? "trained" : "random (seeded)", $"{s.Width}x{s.Height}", s.Frames.ToString(),
+                s.Steps.ToString(), s.Guidance.ToString(), s.Shift.ToString(), Markup.Escape(s.Description));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine("prompts: " + Markup.Escape(string.Join(", ", FashionMnistClasses.Names)) + " (case-insensitive; t-shirt and top accepted)");
+        var accels = new Table().AddColumns("accelerator", "description");
+        foreach (var n in AcceleratorCatalog.Names) accels.AddRow(n, Markup.Escape(AcceleratorCatalog.Describe(n)));
+        AnsiConsole.Write(accels);
+        foreach (var s in ModelCatalog.Specs)
+            AnsiConsole.MarkupLine($"{s.Name} jano preset: " + Markup.Escape(s.JanoPreset));
+        return 0;
+    }
+}

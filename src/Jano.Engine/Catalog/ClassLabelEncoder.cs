@@ -1,0 +1,36 @@
+using Jano.Engine.Pipelines;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Jano.Engine.Catalog;
+
+/// <summary>Prompt → class id [1] for class-conditional models; the unconditional branch uses the null class.</summary>
+public sealed class ClassLabelEncoder : IConditionEncoder
+{
+    private readonly IReadOnlyList<string> _names;
+    private readonly Func<string, int> _lookup;
+    private readonly int _nullClass;
+    private readonly Device _device;
+
+    public ClassLabelEncoder(IReadOnlyList<string> names, Func<string, int> lookup, int nullClass, Device device)
+    {
+        _names = names;
+        _lookup = lookup;
+        _nullClass = nullClass;
+        _device = device;
+    }
+
+    public Tensor Encode(string prompt)
+    {
+        int id = _lookup(prompt);
+        if (id < 0) throw new ArgumentException($"unknown prompt '{prompt}'; valid prompts: {string.Join(", ", _names)}");
+        return torch.tensor(new long[] { id }, device: _device);
+    }
+
+    public Tensor EncodeUnconditional(string? negativePrompt)
+    {
+        if (!string.IsNullOrWhiteSpace(negativePrompt))
+            throw new ArgumentException("this class-conditional model has no negative prompts (its unconditional branch is the null class)");
+        return torch.tensor(new long[] { _nullClass }, device: _device);
+    }
+}

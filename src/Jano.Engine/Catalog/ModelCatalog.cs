@@ -1,0 +1,84 @@
+using Jano.Core.Weights;
+using Jano.Models.Dit;
+
+namespace Jano.Engine.Catalog;
+
+/// <summary>Named models. Weights are looked up under <see cref="AssetsRoot"/>; missing weights mean seeded random weights.</summary>
+public sealed class ModelCatalog
+{
+    public ModelCatalog(string assetsRoot)
+    {
+        AssetsRoot = assetsRoot;
+    }
+
+    /// <summary>Folder holding <c>models/NAME/model.safetensors</c>.</summary>
+    public string AssetsRoot { get; }
+
+    public const string DefaultModel = "fmnist-video";
+
+    public static IReadOnlyList<ModelSpec> Specs { get; } =
+    [
+        new ModelSpec
+        {
+            Name = "fmnist-image",
+            Description = "class-conditional Fashion-MNIST images, 32x32 grey (pixel space), patch 1x2x2, 256 tokens",
+            Config = new DitConfig { InChannels = 1, OutChannels = 1, Patch = [1, 2, 2], Dim = 256, FfnDim = 1024, NumHeads = 4, NumLayers = 8 },
+            LatentShape = [1, 1, 32, 32],
+            Steps = 20,
+            Shift = 1.0,
+            Guidance = 3.0,
+            JanoPreset = "warmup_steps=3,cooldown_steps=2,static_thresh=0.2,static_interval=4,medium_thresh=0.5,medium_interval=2,analyze_block_size=1x4x4,t_weight=0,d_distance=2",
+            WeightsFile = "models/fmnist-image/model.safetensors",
+        },
+        new ModelSpec
+        {
+            Name = "fmnist-video",
+            Description = "class-conditional Fashion-MNIST clips, 8 frames of 32x32 grey, patch 1x4x4, 512 tokens",
+            Config = new DitConfig { InChannels = 1, OutChannels = 1, Patch = [1, 4, 4], Dim = 256, FfnDim = 1024, NumHeads = 4, NumLayers = 8 },
+            LatentShape = [1, 8, 32, 32],
+            Steps = 20,
+            Shift = 1.0,
+            Guidance = 3.0,
+            JanoPreset = "warmup_steps=3,cooldown_steps=2,static_thresh=0.2,static_interval=4,medium_thresh=0.5,medium_interval=2,analyze_block_size=2x4x4,t_weight=0.7,d_distance=1",
+            WeightsFile = "models/fmnist-video/model.safetensors",
+        },
+    ];
+
+    /// <summary>The spec named <paramref name="name"/>; unknown names are an <see cref="ArgumentException"/> listing the valid ones.</summary>
+    public static ModelSpec Find(string name) =>
+        Specs.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"unknown model '{name}'; available: {string.Join(", ", Specs.Select(s => s.Name))}");
+
+    public string WeightsPath(ModelSpec spec) => Path.Combine(AssetsRoot, spec.WeightsFile);
+
+    public bool HasWeights(ModelSpec spec) => spec.WeightsFile.Length > 0 && File.Exists(WeightsPath(spec));
+
+    /// <summary>Builds the model (trained weights when shipped, else seeded random weights) and its prompt encoder.</summary>
+    public LoadedModel Load(ModelSpec spec, LoadOptions options)
+    {
+        var model = new DitModel(spec.Config, options.Device, options.DType);
+        try
+        {
+            string source;
+            if (HasWeights(spec))
+            {
+                var path = WeightsPath(spec);
+                WeightLoader.LoadInto(model, [path]);
+                source = path;
+            }
+            else
+            {
+                model.InitializeWeights(spec.RandomSeed);
+                source = $"random (seed {spec.RandomSeed})";
+            }
+            model.eval();
+            var encoder = new ClassLabelEncoder(FashionMnistClasses.Names, FashionMnistClasses.Lookup, model.NullClass, options.Device);
+            return new LoadedModel(spec, model, encoder, source);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

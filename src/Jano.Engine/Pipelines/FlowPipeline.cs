@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Jano.Core.Acceleration;
+using Jano.Core.Diffusion;
+using Jano.Core.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Jano.Engine.Pipelines;
+
+/// <summary>
+/// The denoising loop, written out: seeded noise, flow-matching Euler with timestep shift, classifier-free guidance
+/// (branches batched or run one by one; accelerator state is per branch row either way), one dispose scope per step.
+/// </summary>
+public sealed class FlowPipeline
+{
+    private readonly IDiffusionTransformer _model;
+    private readonly IConditionEncoder _encoder;
+
+    public FlowPipeline(IDiffusionTransformer model, IConditionEncoder encoder)
+    {
+        _model = model;
+        _encoder = encoder;
+    }
+
+    /// <summary>Seeded initial noise x_T [C, T, H, W] in fp32 on the model's device (same seed → same noise on every machine run).</summary>
+    public Tensor InitialNoise(long[] shape, long seed)
+    {
+        using var gen = new Generator((ulong)seed);
+        using var cpu = torch.randn(shape, dtype: ScalarType.Float32, generator: gen);
+        return cpu.to(_model.Device);
+    }
+
+    /// <param name="observe">Optional: called each step with the step, the guided velocity [C, T, H, W] and the latent after the
+    /// step; the tensors are only valid during the call.</param>
+    public GenerationResult Generate(GenerationRequest request, IAccelerator accelerator, Action<int, int>? onStep = null,
+        CancellationToken cancel = default, Action<StepInfo, Tensor, Tensor>? observe = null)
+    {
+        if (request.Steps < 1) throw new ArgumentException("steps must be at least 1");
+        using var noGrad = torch.no_grad();
+        var descriptor = _model.Describe(request.LatentShape);
+        var sampler = new FlowMatchEulerSampler(request.Steps, request.Shift);
+        bool cfg = request.Guidance != 1.0;
+        GuidanceBranch[] branches = cfg ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond];
+
+        using var noise = InitialNoise(request.LatentShape, request.Seed);
+        using var cond = _encoder.Encode(request.Prompt);
+        using var uncond = cfg ? _encoder.EncodeUnconditional(request.NegativePrompt) : null;
+        using var batchedContext = cfg && request.BatchBranches ? torch.cat([cond, uncond!], 0) : null;
+        var plan = new GenerationPlan(request.Steps, sampler.Sigmas, branches, noise);
+
+        var records = new List<StepRecord>(request.Steps);
+        var x = noise.clone();
+        x.DetachFromDisposeScope();
+        bool cuda = _model.Device.type == DeviceType.CUDA;
+        var total = Stopwatch.StartNew();
+        AcceleratorReport report;
+        try
+        {
+            using var session = accelerator.Begin(descriptor, plan);
+            for (int i = 0; i < request.Steps; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var stepWatch = Stopwatch.StartNew();
+                using var scope = NewDisposeScope();
+                var step = new StepInfo(i, request.Steps, sampler.Sigmas[i], sampler.Sigmas[i + 1]);
+                session.BeginStep(step);
+                var velocity = cfg
+                    ? Guided(session, x, sampler.Timestep(i), cond, uncond!, batchedContext, request.Guidance)
+                    : Forward(session, [GuidanceBranch.Cond], x.unsqueeze(0), sampler.Timestep(i), cond).squeeze(0); // [C, T, H, W]
+                var summary = session.EndStep(step, velocity);
+                var next = sampler.Step(velocity, i, x);
+                if (cuda) torch.cuda.synchronize();
+                observe?.Invoke(step, velocity, next);
+                next.DetachFromDisposeScope();
+                x.Dispose();
+                x = next;
+                records.Add(new StepRecord(i, summary.Level, summary.TokensComputed, stepWatch.Elapsed.TotalSeconds, summary.Note));
+                onStep?.Invoke(i + 1, request.Steps);
+            }
+            report = session.Report();
+        }
+        catch
+        {
+            x.Dispose();
+            throw;
+        }
+        double latency = total.Elapsed.TotalSeconds;
+        var latent = x.to(CPU);
+        if (!ReferenceEquals(latent, x)) x.Dispose();
+        return new GenerationResult
+        {
+            Latent = latent,
+            LatencySeconds = latency,
+            Steps = records,
+            Accelerator = report,
+            Branches = branches.Length,
+            TokenCount = descriptor.TokenCount,
+        };
+    }
+
+    // v = v_u + g·(v_c − v_u), fp32 [C, T, H, W]
+    private Tensor Guided(IAcceleratorSession session, Tensor x, double timestep, Tensor cond, Tensor uncond, Tensor? batched, double g)
+    {
+        Tensor vc, vu;
+        if (batched is not null)
+        {
+            var both = Forward(session, [GuidanceBranch.Cond, GuidanceBranch.Uncond], x.unsqueeze(0).expand(2, -1, -1, -1, -1), timestep, batched); // [2, C, T, H, W]
+            vc = both[0];
+            vu = both[1];
+        }
+        else
+        {
+            vc = Forward(session, [GuidanceBranch.Cond], x.unsqueeze(0), timestep, cond).squeeze(0);
+            vu = Forward(session, [GuidanceBranch.Uncond], x.unsqueeze(0), timestep, uncond).squeeze(0);
+        }
+        return vu.add(vc.sub(vu), alpha: g);
+    }
+
+    private Tensor Forward(IAcceleratorSession session, GuidanceBranch[] rows, Tensor x, double timestep, Tensor context)
+    {
+        using var t = torch.full([x.shape[0]], timestep, dtype: ScalarType.Float32, device: _model.Device);
+        var hooks = session.Hooks(rows);
+        return _model.Forward(x, t, context, hooks).to(ScalarType.Float32);
+    }
+}

@@ -1,0 +1,169 @@
+using Jano.Core.Acceleration;
+using Jano.Core.Diffusion;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Jano.Models.Dit;
+
+/// <summary>
+/// Class-conditional diffusion transformer for latents [C, T, H, W] (images: T = 1). Field names are the
+/// state_dict keys (Wan2.1's, plus <c>class_embedding</c>). The forward calls every seam point of
+/// <see cref="ITransformerHooks"/>; with <see cref="NullHooks"/> it is the plain forward.
+/// </summary>
+public sealed class DitModel : nn.Module, IDiffusionTransformer
+{
+    private readonly DitConfig _cfg;
+    private readonly DitRope _rope;
+    private readonly Conv3d patch_embedding;
+    private readonly Embedding class_embedding;
+    private readonly Sequential text_embedding;
+    private readonly Sequential time_embedding;
+    private readonly Sequential time_projection;
+    private readonly ModuleList<DitBlock> blocks;
+    private readonly DitHead head;
+
+    public DitModel(DitConfig cfg, Device? device = null, ScalarType dtype = ScalarType.Float32) : base(nameof(DitModel))
+    {
+        cfg.Validate();
+        _cfg = cfg;
+        Device = device ?? CPU;
+        DType = dtype;
+        _rope = new DitRope(cfg.HeadDim, cfg.RopeTheta);
+        patch_embedding = nn.Conv3d(cfg.InChannels, cfg.Dim, (cfg.Patch[0], cfg.Patch[1], cfg.Patch[2]),
+            stride: (cfg.Patch[0], cfg.Patch[1], cfg.Patch[2]), device: Device, dtype: dtype);
+        class_embedding = nn.Embedding(cfg.NumClasses + 1, (long)cfg.ContextTokens * cfg.TextDim, device: Device, dtype: dtype);
+        text_embedding = nn.Sequential(
+            nn.Linear(cfg.TextDim, cfg.Dim, device: Device, dtype: dtype),
+            nn.GELU(GELU.Approximate.tanh),
+            nn.Linear(cfg.Dim, cfg.Dim, device: Device, dtype: dtype));
+        time_embedding = nn.Sequential(
+            nn.Linear(cfg.FreqDim, cfg.Dim, device: Device, dtype: dtype),
+            nn.SiLU(),
+            nn.Linear(cfg.Dim, cfg.Dim, device: Device, dtype: dtype));
+        time_projection = nn.Sequential(nn.SiLU(), nn.Linear(cfg.Dim, cfg.Dim * 6L, device: Device, dtype: dtype));
+        blocks = nn.ModuleList(Enumerable.Range(0, cfg.NumLayers).Select(i => new DitBlock(i, cfg, Device, dtype)).ToArray());
+        head = new DitHead(cfg, Device, dtype);
+        RegisterComponents();
+    }
+
+    public DitConfig Config => _cfg;
+
+    public Device Device { get; }
+
+    public ScalarType DType { get; }
+
+    /// <summary>Id of the null (unconditional) class.</summary>
+    public int NullClass => _cfg.NumClasses;
+
+    public TransformerDescriptor Describe(long[] latentShape)
+    {
+        if (latentShape.Length != 4) throw new ArgumentException("latent shape must be [C, T, H, W]");
+        if (latentShape[0] != _cfg.InChannels) throw new ArgumentException($"latent has {latentShape[0]} channels, model expects {_cfg.InChannels}");
+        for (int i = 0; i < 3; i++)
+            if (latentShape[i + 1] % _cfg.Patch[i] != 0)
+                throw new ArgumentException($"latent size [{string.Join(", ", latentShape)}] is not a multiple of the patch ({string.Join("x", _cfg.Patch)})");
+        return new TransformerDescriptor("dit", _cfg.NumLayers, _cfg.Dim, _cfg.NumHeads, (long[])latentShape.Clone(),
+            _cfg.PatchSize, _cfg.ContextTokens, _cfg.FfnDim);
+    }
+
+    /// <summary>Deterministic initialisation from <paramref name="seed"/> (independent of torch's global RNG):
+    /// linear/conv/embedding weights N(0, 1/fan_in), biases and modulation small, norms 1.</summary>
+    public void InitializeWeights(long seed, bool zeroOutput = false)
+    {
+        using var _ = torch.no_grad();
+        using var gen = new Generator((ulong)seed);
+        foreach (var (name, p) in named_parameters())
+        {
+            using var scope = NewDisposeScope();
+            Tensor value;
+            if (name.EndsWith("norm_q.weight") || name.EndsWith("norm_k.weight") || name.EndsWith("norm3.weight"))
+                value = torch.ones(p.shape);
+            else if (name.EndsWith(".bias"))
+                value = torch.zeros(p.shape);
+            else if (name.EndsWith("modulation"))
+                value = torch.randn(p.shape, generator: gen).mul(0.02);
+            else
+            {
+                long fanIn = p.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+                if (name == "class_embedding.weight") fanIn = 1;
+                value = torch.randn(p.shape, generator: gen).div(Math.Sqrt(Math.Max(1, fanIn)));
+            }
+            if (zeroOutput && name.StartsWith("head.head.")) value = torch.zeros(p.shape);
+            p.copy_(value);
+        }
+    }
+
+    public Tensor Forward(Tensor x, Tensor t, Tensor context, ITransformerHooks hooks)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0];
+        var tokens = patch_embedding.call(x.to(DType));                         // [B, C, f, h, w]
+        var grid = ((int)tokens.shape[2], (int)tokens.shape[3], (int)tokens.shape[4]);
+        tokens = tokens.flatten(2).transpose(1, 2);                             // [B, N, C]
+        int total = (int)tokens.shape[1];
+
+        // seam: token selection (gather rows and their positions)
+        var selection = hooks.SelectTokens(total);
+        var (cosAll, sinAll) = _rope.Table(grid, Device);
+        Tensor output;                                                          // [B, n, P]
+        if (selection.IsEmpty)
+        {
+            long p = _cfg.OutChannels * (long)_cfg.Patch[0] * _cfg.Patch[1] * _cfg.Patch[2];
+            output = torch.empty([b, 0, p], dtype: DType, device: Device);
+        }
+        else
+        {
+            var h = selection.Gather(tokens, 1);                                // [B, n, C]
+            var cos = selection.Gather(cosAll, 0);                              // [n, D/2]
+            var sin = selection.Gather(sinAll, 0);
+            var e = time_embedding.call(SinusoidalEmbedding(t, _cfg.FreqDim).to(DType)).to(ScalarType.Float32); // [B, C]
+            var e0 = time_projection.call(e.to(DType)).to(ScalarType.Float32).unflatten(1, [6, _cfg.Dim]);      // [B, 6, C]
+            var ctx = text_embedding.call(
+                class_embedding.call(context.to(ScalarType.Int64)).view(b, _cfg.ContextTokens, _cfg.TextDim)); // [B, L, C]
+
+            // seam: around the block stack (step-level caches may skip it)
+            h = hooks.RunBlockStack(h, () => blocks[0].ModulatedInput(h, e0), hs =>
+            {
+                for (int i = 0; i < blocks.Count; i++)
+                {
+                    var block = blocks[i];
+                    // seam: each block
+                    hs = hooks.RunBlock(i, hs, xb => block.Forward(xb, e0, ctx, cos, sin, hooks));
+                }
+                return hs;
+            });
+            output = head.Forward(h, e);                                       // [B, n, P]
+        }
+
+        // seam: after the head (skipped rows come from the accelerator's buffer)
+        var full = hooks.ComposeOutput(output, selection);                      // [B, N, P]
+        return Unpatchify(full, grid).MoveToOuterDisposeScope();               // [B, C, T, H, W]
+    }
+
+    private Tensor Unpatchify(Tensor x, (int T, int H, int W) grid)
+    {
+        long b = x.shape[0];
+        int pt = _cfg.Patch[0], ph = _cfg.Patch[1], pw = _cfg.Patch[2], c = _cfg.OutChannels;
+        var v = x.view(b, grid.T, grid.H, grid.W, pt, ph, pw, c);               // [B, f, h, w, pt, ph, pw, C]
+        v = v.permute(0, 7, 1, 4, 2, 5, 3, 6);                                  // [B, C, f, pt, h, ph, w, pw]
+        return v.reshape(b, c, grid.T * pt, grid.H * ph, grid.W * pw);          // [B, C, T, H, W]
+    }
+
+    /// <summary>Wan's 1-D sinusoidal embedding of timesteps t [B] → [B, dim] (cos half, then sin half), float64 math.</summary>
+    public static Tensor SinusoidalEmbedding(Tensor t, int dim)
+    {
+        using var scope = NewDisposeScope();
+        int half = dim / 2;
+        var pos = t.to(ScalarType.Float64);
+        var freqs = torch.pow(10000.0, torch.arange(half, dtype: ScalarType.Float64, device: t.device).div(-(double)half)); // [half]
+        var angles = torch.outer(pos, freqs);                                   // [B, half]
+        return torch.cat([angles.cos(), angles.sin()], 1).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _rope.Dispose();
+        base.Dispose(disposing);
+    }
+}
