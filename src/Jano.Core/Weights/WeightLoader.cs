@@ -1,0 +1,190 @@
+using System.Text;
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Jano.Core.Weights;
+
+/// <summary>
+/// Strict, streaming loading of safetensors weights into a TorchSharp module by <c>state_dict</c> key,
+/// and saving a module's <c>state_dict</c>.
+/// </summary>
+public static class WeightLoader
+{
+    private const string IndexSuffix = ".index.json";
+
+    /// <summary>
+    /// Loads weights into <paramref name="module"/>. Every header is opened and validated first; then the file keys
+    /// (after <paramref name="rename"/>) are checked against <c>module.state_dict()</c>. Any missing, unexpected or
+    /// wrong-shape key is reported in one <see cref="WeightFileException"/> before anything is copied. Tensors are then
+    /// streamed one at a time and copied with <c>copy_</c> under <c>no_grad</c>, converted to each target's dtype.
+    /// </summary>
+    /// <param name="module">The module to fill; its parameters and buffers keep their dtype and device.</param>
+    /// <param name="paths">One or more <c>.safetensors</c> files, and/or <c>*.safetensors.index.json</c> files whose
+    /// <c>weight_map</c> names shard files relative to the index.</param>
+    /// <param name="rename">Optional map from a file's tensor name to the model's state_dict key.</param>
+    /// <exception cref="WeightFileException">A file is malformed, a key appears twice across files, or the weights do
+    /// not match the model.</exception>
+    public static WeightLoadReport LoadInto(nn.Module module, IReadOnlyList<string> paths, Func<string, string>? rename = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(paths);
+        if (paths.Count == 0) throw new ArgumentException("at least one weight file is needed", nameof(paths));
+
+        var (files, expectedByFile) = ResolveFiles(paths);
+        var opened = new List<SafetensorsFile>(files.Count);
+        try
+        {
+            foreach (var file in files) opened.Add(SafetensorsFile.Open(file));
+            CheckIndexes(opened, expectedByFile);
+
+            // model key -> (file, entry)
+            var sources = new Dictionary<string, (SafetensorsFile File, TensorEntry Entry)>(StringComparer.Ordinal);
+            var order = new List<(SafetensorsFile File, TensorEntry Entry, string Key)>();
+            var duplicates = new List<string>();
+            foreach (var file in opened)
+            {
+                foreach (var entry in file.Entries)
+                {
+                    string key = rename is null ? entry.Name : rename(entry.Name)
+                        ?? throw new InvalidOperationException($"the rename function returned null for {SafetensorsFile.Quote(entry.Name)}");
+                    if (sources.TryGetValue(key, out var first))
+                        duplicates.Add($"{key} ({Describe(first.File, first.Entry, key)} and {Describe(file, entry, key)})");
+                    else
+                    {
+                        sources.Add(key, (file, entry));
+                        order.Add((file, entry, key));
+                    }
+                }
+            }
+            if (duplicates.Count > 0)
+                throw new WeightFileException($"duplicate tensor keys across weight files: [{string.Join(", ", duplicates)}]");
+
+            var state = module.state_dict();
+            var missing = state.Keys.Where(k => !sources.ContainsKey(k)).ToList();
+            var unexpected = sources.Keys.Where(k => !state.ContainsKey(k)).ToList();
+            var wrongShape = new List<string>();
+            foreach (var (key, source) in sources)
+            {
+                if (state.TryGetValue(key, out var target) && !source.Entry.Shape.SequenceEqual(target.shape))
+                    wrongShape.Add($"{key}: file {CompactShape(source.Entry.Shape)} vs model {CompactShape(target.shape)}");
+            }
+            if (missing.Count + unexpected.Count + wrongShape.Count > 0)
+            {
+                var parts = new List<string>();
+                if (missing.Count > 0) parts.Add($"missing [{string.Join(", ", missing)}]");
+                if (unexpected.Count > 0) parts.Add($"unexpected [{string.Join(", ", unexpected)}]");
+                if (wrongShape.Count > 0) parts.Add($"wrong shape [{string.Join(", ", wrongShape)}]");
+                throw new WeightFileException($"weights do not match the model: {string.Join("; ", parts)}");
+            }
+
+            int count = 0;
+            long bytes = 0;
+            // File by file, each in on-disk order, so reads are sequential.
+            foreach (var (file, entry, key) in order.OrderBy(o => opened.IndexOf(o.File)).ThenBy(o => o.Entry.Begin))
+            {
+                file.ReadInto(entry.Name, state[key]);
+                count++;
+                bytes += entry.ByteLength;
+            }
+            return new WeightLoadReport(count, bytes, files);
+        }
+        finally
+        {
+            foreach (var file in opened) file.Dispose();
+        }
+    }
+
+    /// <summary>Saves <c>module.state_dict()</c> (all parameters and buffers, in state_dict order) to
+    /// <paramref name="path"/> atomically, with optional string <paramref name="metadata"/>.</summary>
+    public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        SafetensorsWriter.Save(path, module.state_dict(), metadata);
+    }
+
+    private static string Describe(SafetensorsFile file, TensorEntry entry, string key) =>
+        entry.Name == key ? file.Path : $"{file.Path} as {entry.Name}";
+
+    private static string CompactShape(IEnumerable<long> shape) => "[" + string.Join(",", shape) + "]";
+
+    /// <summary>Expands index files into their shards (distinct, in order of first mention); records, per shard, the
+    /// tensor names the index says it holds.</summary>
+    private static (List<string> Files, Dictionary<string, List<string>> ExpectedByFile) ResolveFiles(IReadOnlyList<string> paths)
+    {
+        var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var expected = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(path, nameof(paths));
+            if (!path.EndsWith(IndexSuffix, StringComparison.OrdinalIgnoreCase))
+            {
+                if (seen.Add(Path.GetFullPath(path))) files.Add(path);
+                continue;
+            }
+            foreach (var (tensor, shard) in ReadIndex(path))
+            {
+                if (seen.Add(Path.GetFullPath(shard))) files.Add(shard);
+                var key = Path.GetFullPath(shard);
+                if (!expected.TryGetValue(key, out var list)) expected[key] = list = [];
+                list.Add(tensor);
+            }
+        }
+        return (files, expected);
+    }
+
+    /// <summary>Reads an index's weight_map as (tensor, shard path resolved next to the index) pairs.</summary>
+    private static List<(string Tensor, string Shard)> ReadIndex(string indexPath)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(indexPath, new UTF8Encoding(false, throwOnInvalidBytes: true));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
+        {
+            throw new WeightFileException($"{indexPath}: cannot read the index: {e.Message}", e);
+        }
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw new WeightFileException($"{indexPath}: index is not valid JSON: {e.Message}", e);
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object
+                || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+                throw new WeightFileException($"{indexPath}: index has no weight_map object");
+            string folder = Path.GetDirectoryName(Path.GetFullPath(indexPath)) ?? ".";
+            var result = new List<(string, string)>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var entry in map.EnumerateObject())
+            {
+                if (entry.Value.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(entry.Value.GetString()))
+                    throw new WeightFileException($"{indexPath}: weight_map value for {SafetensorsFile.Quote(entry.Name)} is not a file name");
+                if (!names.Add(entry.Name))
+                    throw new WeightFileException($"{indexPath}: weight_map lists {SafetensorsFile.Quote(entry.Name)} twice");
+                result.Add((entry.Name, Path.Combine(folder, entry.Value.GetString()!)));
+            }
+            if (result.Count == 0) throw new WeightFileException($"{indexPath}: weight_map is empty");
+            return result;
+        }
+    }
+
+    /// <summary>Every tensor an index assigns to a shard must be in that shard.</summary>
+    private static void CheckIndexes(List<SafetensorsFile> opened, Dictionary<string, List<string>> expectedByFile)
+    {
+        foreach (var file in opened)
+        {
+            if (!expectedByFile.TryGetValue(Path.GetFullPath(file.Path), out var expected)) continue;
+            var absent = expected.Where(name => !file.Contains(name)).ToList();
+            if (absent.Count > 0)
+                throw new WeightFileException($"{file.Path}: the index assigns tensors this shard does not hold: [{string.Join(", ", absent)}]");
+        }
+    }
+}
