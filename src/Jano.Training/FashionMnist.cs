@@ -1,0 +1,55 @@
+namespace Jano.Training;
+
+/// <summary>The Fashion-MNIST data set from Debian's <c>dataset-fashion-mnist</c> package (28x28 grey, 10 classes).</summary>
+public sealed class FashionMnist
+{
+    public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
+
+    private FashionMnist(byte[] images, byte[] labels, int count)
+    {
+        Images = images;
+        Labels = labels;
+        Count = count;
+    }
+
+    /// <summary>Pixels, 28·28 bytes per image.</summary>
+    public byte[] Images { get; }
+
+    public byte[] Labels { get; }
+
+    public int Count { get; }
+
+    public const int Side = 28;
+
+    /// <summary>Loads the "train" or "t10k" split.</summary>
+    public static FashionMnist Load(string directory, string split)
+    {
+        if (split is not ("train" or "t10k")) throw new ArgumentException($"unknown split '{split}'; valid: train, t10k");
+        var images = Path.Combine(directory, $"{split}-images-idx3-ubyte.gz");
+        var labels = Path.Combine(directory, $"{split}-labels-idx1-ubyte.gz");
+        if (!File.Exists(images) || !File.Exists(labels))
+            throw new FileNotFoundException($"Fashion-MNIST not found in {directory}; run scripts/setup.sh (it installs Debian's dataset-fashion-mnist)");
+        var (idims, ibytes) = IdxFile.Read(images);
+        var (ldims, lbytes) = IdxFile.Read(labels);
+        if (idims.Length != 3 || idims[1] != Side || idims[2] != Side || ldims.Length != 1 || ldims[0] != idims[0])
+            throw new InvalidDataException($"{directory}: unexpected Fashion-MNIST shapes");
+        return new FashionMnist(ibytes, lbytes, idims[0]);
+    }
+
+    /// <summary>Image <paramref name="index"/> as intensities in [0, 1], row-major 28x28.</summary>
+    public float[] Intensity(int index)
+    {
+        var r = new float[Side * Side];
+        int o = index * Side * Side;
+        for (int i = 0; i < r.Length; i++) r[i] = Images[o + i] / 255f;
+        return r;
+    }
+
+    /// <summary>Indices of every item of each class.</summary>
+    public int[][] ByClass()
+    {
+        var lists = Enumerable.Range(0, 10).Select(_ => new List<int>()).ToArray();
+        for (int i = 0; i < Count; i++) lists[Labels[i]].Add(i);
+        return lists.Select(l => l.ToArray()).ToArray();
+    }
+}

@@ -1,0 +1,31 @@
+namespace Jano.Training;
+
+/// <summary>Rectified-flow training settings.</summary>
+public sealed record TrainOptions
+{
+    public int BatchSize { get; init; } = 32;
+    public double LearningRate { get; init; } = 3e-4;
+    public int WarmupSteps { get; init; } = 200;
+    public double WeightDecay { get; init; } = 0.01;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.99;
+    public double EmaDecay { get; init; } = 0.999;
+    /// <summary>Probability that a sample's label is replaced by the null class (classifier-free guidance).</summary>
+    public double LabelDropout { get; init; } = 0.1;
+    public double GradClip { get; init; } = 1.0;
+    public long Seed { get; init; } = 1;
+    /// <summary>Stop after this many optimizer steps in total (across resumes).</summary>
+    public int MaxSteps { get; init; } = int.MaxValue;
+    /// <summary>Stop after this much wall time in this process.</summary>
+    public TimeSpan MaxTime { get; init; } = TimeSpan.FromMinutes(90);
+    /// <summary>Write a resumable checkpoint this often.</summary>
+    public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromMinutes(20);
+
+    public void Validate()
+    {
+        if (BatchSize < 1) throw new ArgumentException($"batch size ({BatchSize}) must be positive");
+        if (!(LearningRate > 0)) throw new ArgumentException($"learning rate ({LearningRate}) must be positive");
+        if (EmaDecay is < 0 or >= 1) throw new ArgumentException($"EMA decay ({EmaDecay}) must be in [0, 1)");
+        if (LabelDropout is < 0 or > 1) throw new ArgumentException($"label dropout ({LabelDropout}) must be in [0, 1]");
+    }
+}
