@@ -40,10 +40,10 @@ fi
 tools="$here/.bin"
 mkdir -p "$tools"
 if [ ! -x "$tools/elf-weak-verneed" ] || [ "$here/elf-weak-verneed.c" -nt "$tools/elf-weak-verneed" ]; then
-  gcc -O2 -o "$tools/elf-weak-verneed.tmp" "$here/elf-weak-verneed.c" && mv "$tools/elf-weak-verneed.tmp" "$tools/elf-weak-verneed"
+  gcc -O2 -o "$tools/elf-weak-verneed.tmp.$$" "$here/elf-weak-verneed.c" && mv -f "$tools/elf-weak-verneed.tmp.$$" "$tools/elf-weak-verneed"
 fi
 if [ ! -f "$tools/$shim" ] || [ "$here/ios-init-shim.cpp" -nt "$tools/$shim" ]; then
-  g++ -O2 -shared -fPIC -o "$tools/$shim.tmp" "$here/ios-init-shim.cpp" && mv "$tools/$shim.tmp" "$tools/$shim"
+  g++ -O2 -shared -fPIC -o "$tools/$shim.tmp.$$" "$here/ios-init-shim.cpp" && mv -f "$tools/$shim.tmp.$$" "$tools/$shim"
 fi
 if ! command -v patchelf >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -55,6 +55,7 @@ if ! command -v patchelf >/dev/null 2>&1; then
 fi
 
 tmp="$dir/.libLibTorchSharp.so.patching"
+trap 'rm -f "$tmp"' EXIT
 cp "$lib" "$tmp"
 "$tools/elf-weak-verneed" "$tmp" "$ver" >/dev/null
 patchelf --clear-symbol-version "$sym" "$tmp"
