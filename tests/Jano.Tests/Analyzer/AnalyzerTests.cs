@@ -11,8 +11,11 @@ public class AnalyzerTests
 {
     private static Tensor Features(float[] values, params long[] shape) => torch.tensor(values, shape);
 
-    private static Tensor Randn(long seed, params long[] shape) =>
-        torch.randn(shape, generator: new torch.Generator((ulong)seed));
+    private static Tensor Randn(long seed, params long[] shape)
+    {
+        using var generator = new torch.Generator((ulong)seed);
+        return torch.randn(shape, generator: generator);
+    }
 
     [Fact]
     public void SpatialDynamicsUseChannelL2AndMeanOverFullMatrix()
