@@ -46,5 +46,10 @@ public static class TestModels
         return d.item<float>();
     }
 
-    public static bool BitEqual(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && a.equal(b).item<bool>();
+    public static bool BitEqual(Tensor a, Tensor b)
+    {
+        if (!a.shape.SequenceEqual(b.shape) || a.dtype != b.dtype) return false;
+        using var eq = a.eq(b).all();
+        return eq.item<bool>();
+    }
 }

@@ -69,9 +69,9 @@ public sealed class JanoSession : IAcceleratorSession
 
     private void Keep(Tensor t)
     {
+        using var scope = NewDisposeScope();
         var copy = t.detach().to(ScalarType.Float32).clone();
-        copy.DetachFromDisposeScope();
-        _features.Add(copy);
+        _features.Add(copy.DetachFromDisposeScope());
     }
 
     private void Analyse()

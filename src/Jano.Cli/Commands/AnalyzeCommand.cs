@@ -35,7 +35,7 @@ public sealed class AnalyzeCommand : Command<AnalyzeCommand.Settings>
         }
     }
 
-    protected override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var optionText = s.AccelOption.Length == 0 ? null : string.Join(",", s.AccelOption);
         if (s.Features is not null)

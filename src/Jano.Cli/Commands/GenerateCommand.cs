@@ -53,7 +53,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             string.IsNullOrWhiteSpace(Prompt) ? ValidationResult.Error("--prompt is required") : ValidationResult.Success();
     }
 
-    protected override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var options = new GenerateOptions
         {

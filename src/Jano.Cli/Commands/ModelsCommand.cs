@@ -7,7 +7,7 @@ namespace Jano.Cli.Commands;
 /// <summary><c>jano models</c>: the model and accelerator catalogs.</summary>
 public sealed class ModelsCommand : Command
 {
-    protected override int Execute(CommandContext context, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, CancellationToken cancellationToken)
     {
         var catalog = new ModelCatalog(CliApp.AssetsRoot);
         var table = new Table().AddColumns("model", "weights", "size", "frames", "steps", "guidance", "shift", "description");

@@ -24,9 +24,9 @@ public sealed class TokenSelection : IDisposable
     {
         if (indices.dtype != ScalarType.Int64 || indices.dim() != 1)
             throw new ArgumentException("token indices must be a 1-D int64 tensor");
+        using var scope = NewDisposeScope();
         var owned = indices.detach().clone();
-        owned.DetachFromDisposeScope();
-        return new TokenSelection(total, owned);
+        return new TokenSelection(total, owned.DetachFromDisposeScope());
     }
 
     public int Total { get; }

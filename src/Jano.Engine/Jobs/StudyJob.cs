@@ -58,7 +58,7 @@ public static class StudyJob
             {
                 using (var noise = loaded.Pipeline.InitialNoise(spec.LatentShape, request.Seed))
                     trajectory.Add(Keep(noise));
-                using var result = loaded.Pipeline.Generate(request, new NoAccelerator(), cancel: cancel, observe: (step, v, next) =>
+                using var generated = loaded.Pipeline.Generate(request, new NoAccelerator(), cancel: cancel, observe: (step, v, next) =>
                 {
                     velocities.Add(Keep(v));
                     trajectory.Add(Keep(next));
@@ -119,8 +119,7 @@ public static class StudyJob
 
     private static Tensor Keep(Tensor t)
     {
-        var c = t.detach().to(CPU).to(ScalarType.Float32).clone();
-        c.DetachFromDisposeScope();
-        return c;
+        using var scope = NewDisposeScope();
+        return t.detach().to(CPU).to(ScalarType.Float32).clone().DetachFromDisposeScope();
     }
 }
