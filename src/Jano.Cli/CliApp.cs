@@ -18,6 +18,7 @@ public static class CliApp
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate an image or video, optionally accelerated (--accel jano) and compared against full compute (--compare).")
                 .WithExample("generate", "--prompt", "sneaker", "--accel", "jano", "--compare");
             config.AddCommand<ModelsCommand>("models").WithDescription("List the models and accelerators this build knows.");
+            config.AddCommand<TrainCommand>("train").WithDescription("Train a Fashion-MNIST model (rectified flow, resumable checkpoints).");
             config.AddCommand<AnalyzeCommand>("analyze").WithDescription("Run Jano's complexity analysis on stored features, or the Section-3 study on a model.");
         });
         try

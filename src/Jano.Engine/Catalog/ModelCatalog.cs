@@ -21,8 +21,8 @@ public sealed class ModelCatalog
         new ModelSpec
         {
             Name = "fmnist-image",
-            Description = "class-conditional Fashion-MNIST images, 32x32 grey (pixel space), patch 1x2x2, 256 tokens",
-            Config = new DitConfig { InChannels = 1, OutChannels = 1, Patch = [1, 2, 2], Dim = 256, FfnDim = 1024, NumHeads = 4, NumLayers = 8 },
+            Description = "class-conditional Fashion-MNIST images, 32x32 grey (pixel space), patch 1x4x4, 64 tokens",
+            Config = new DitConfig { InChannels = 1, OutChannels = 1, Patch = [1, 4, 4], Dim = 192, FfnDim = 768, NumHeads = 3, NumLayers = 6 },
             LatentShape = [1, 1, 32, 32],
             Steps = 20,
             Shift = 1.0,
@@ -34,7 +34,7 @@ public sealed class ModelCatalog
         {
             Name = "fmnist-video",
             Description = "class-conditional Fashion-MNIST clips, 8 frames of 32x32 grey, patch 1x4x4, 512 tokens",
-            Config = new DitConfig { InChannels = 1, OutChannels = 1, Patch = [1, 4, 4], Dim = 256, FfnDim = 1024, NumHeads = 4, NumLayers = 8 },
+            Config = new DitConfig { InChannels = 1, OutChannels = 1, Patch = [1, 4, 4], Dim = 192, FfnDim = 768, NumHeads = 3, NumLayers = 6 },
             LatentShape = [1, 8, 32, 32],
             Steps = 20,
             Shift = 1.0,
