@@ -1,0 +1,35 @@
+using System.Text.Json;
+using Jano.Engine.Catalog;
+using Jano.Engine.Jobs;
+using Xunit;
+
+namespace Jano.Tests.Pipeline;
+
+public class StudyJobTests
+{
+    [Fact]
+    public void SectionThreeStudyWritesCorrelationAndRecognitionPerWarmupLength()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "jano-study-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // an empty assets root: seeded random weights, so the numbers are meaningless but the mechanics are exercised
+            var result = StudyJob.Run(new ModelCatalog(root), "fmnist-image", "t_weight=0", 1, null, root, null, CancellationToken.None);
+            var spec = ModelCatalog.Find("fmnist-image");
+            Assert.Equal(10, result.Generations);
+            Assert.Equal(64, result.Blocks);
+            Assert.Equal(10, result.SpearmanPerGeneration.Length);
+            Assert.InRange(result.SpearmanPooled, -1, 1);
+            Assert.Equal(Enumerable.Range(1, spec.Steps / 2), result.Recognition.Select(r => r.WarmupSteps));
+            Assert.All(result.Recognition, r => { Assert.InRange(r.AnalyzerAccuracy, 0, 1); Assert.InRange(r.FftAccuracy, 0, 1); });
+            // FFT of the almost-final latent recognises the final complexity better than FFT of early latents
+            Assert.True(result.Recognition[^1].FftAccuracy > result.Recognition[0].FftAccuracy);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "study.json")));
+            Assert.Equal("0", doc.RootElement.GetProperty("options").GetProperty("t_weight").GetString());
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        }
+    }
+}
