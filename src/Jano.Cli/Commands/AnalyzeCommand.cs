@@ -21,6 +21,8 @@ public sealed class AnalyzeCommand : Command<AnalyzeCommand.Settings>
         public string[] AccelOption { get; init; } = [];
         [CommandOption("--samples <N>")][Description("Section-3 study: generations per class.")][DefaultValue(2)]
         public int Samples { get; init; } = 2;
+        [CommandOption("--steps <N>")][Description("Section-3 study: denoising steps (default: the model's).")]
+        public int? Steps { get; init; }
         [CommandOption("--threads <N>")]
         public int? Threads { get; init; }
         [CommandOption("--out <DIR>")][Description("Output folder.")]
@@ -48,7 +50,7 @@ public sealed class AnalyzeCommand : Command<AnalyzeCommand.Settings>
             return 0;
         }
         var study = StudyJob.Run(new ModelCatalog(CliApp.AssetsRoot), s.Model!, optionText, s.Samples, s.Threads, s.Out!,
-            null, cancellationToken);
+            null, cancellationToken, s.Steps);
         AnsiConsole.MarkupLine($"Spearman(complexity, convergence) = {study.Spearman:F3} over {study.Blocks} blocks x {study.Generations} generations");
         foreach (var row in study.Recognition)
             AnsiConsole.MarkupLine($"warm-up {row.WarmupSteps}: analyzer {row.AnalyzerAccuracy:F3}, FFT {row.FftAccuracy:F3}");

@@ -21,7 +21,7 @@ namespace Jano.Engine.Jobs;
 public static class StudyJob
 {
     public static StudyResult Run(ModelCatalog catalog, string modelName, string? optionText, int samplesPerClass, int? threads,
-        string outDir, Action<int, int>? progress, CancellationToken cancel)
+        string outDir, Action<int, int>? progress, CancellationToken cancel, int? steps = null)
     {
         var spec = ModelCatalog.Find(modelName);
         if (samplesPerClass < 1) throw new ArgumentException($"--samples ({samplesPerClass}) must be at least 1");
@@ -30,8 +30,9 @@ public static class StudyJob
         int usedThreads = RuntimeSettings.ApplyThreads(threads);
         using var loaded = catalog.Load(spec, LoadOptions.CpuFloat32);
         var block = options.AnalyzeBlockSize;
-        int steps = spec.Steps;
-        int maxWarmup = Math.Max(1, steps / 2);
+        int stepCount = steps ?? spec.Steps;
+        if (stepCount < 4) throw new ArgumentException($"--steps ({stepCount}) must be at least 4 for the study");
+        int maxWarmup = Math.Max(1, stepCount / 2);
         var perGeneration = new List<double>();
         var pooledComplexity = new List<double>();
         var pooledConvergence = new List<double>();
@@ -46,7 +47,7 @@ public static class StudyJob
             var request = new GenerationRequest
             {
                 Prompt = FashionMnistClasses.Names[cls],
-                Steps = steps,
+                Steps = stepCount,
                 Seed = 10_000 + cls * 100 + sample,
                 Guidance = spec.Guidance,
                 Shift = spec.Shift,
@@ -104,7 +105,7 @@ public static class StudyJob
             Generations = generations,
             Blocks = blocks,
             BlockSize = OptionList.Format(block),
-            Steps = steps,
+            Steps = stepCount,
             Spearman = valid.Length == 0 ? double.NaN : valid.Average(),
             SpearmanPerGeneration = perGeneration.ToArray(),
             SpearmanPooled = RankCorrelation.Spearman(pooledComplexity.ToArray(), pooledConvergence.ToArray()),
