@@ -48,7 +48,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             Resume = s.Resume,
             Quick = s.Quick,
         };
-        var records = BenchJob.Execute(options, new ModelCatalog(CliApp.AssetsRoot), line => AnsiConsole.WriteLine(line), cancellationToken);
+        var records = BenchJob.Execute(options, new ModelCatalog(CliApp.AssetsRoot), line => Console.Out.WriteLine(line), cancellationToken);
         AnsiConsole.MarkupLine($"{records.Count} records; wrote {string.Join(", ", BenchJob.Files)} to {Markup.Escape(Path.GetFullPath(s.Out))}");
         return 0;
     }
