@@ -17,6 +17,8 @@ public static class CliApp
             config.PropagateExceptions();
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate an image or video, optionally accelerated (--accel jano) and compared against full compute (--compare).")
                 .WithExample("generate", "--prompt", "sneaker", "--accel", "jano", "--compare");
+            config.AddCommand<BenchCommand>("bench").WithDescription("Benchmark full compute against every accelerator and setting (speedup, PSNR/SSIM, ideal speedup).")
+                .WithExample("bench", "--quick", "--threads", "1");
             config.AddCommand<ModelsCommand>("models").WithDescription("List the models and accelerators this build knows.");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a Fashion-MNIST model (rectified flow, resumable checkpoints).");
             config.AddCommand<AnalyzeCommand>("analyze").WithDescription("Run Jano's complexity analysis on stored features, or the Section-3 study on a model.");

@@ -16,7 +16,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         public string? Prompt { get; init; }
         [CommandOption("--model <NAME>")][Description("Model name (see `jano models`).")][DefaultValue(ModelCatalog.DefaultModel)]
         public string Model { get; init; } = ModelCatalog.DefaultModel;
-        [CommandOption("--accel <NAME>")][Description("Accelerator: none or jano.")][DefaultValue("none")]
+        [CommandOption("--accel <NAME>")][Description("Accelerator: none, jano, teacache, magcache, easycache, pab, toca or ras.")][DefaultValue("none")]
         public string Accel { get; init; } = "none";
         [CommandOption("--accel-option <KV>")][Description("Accelerator options k=v,... (e.g. static_thresh=0.3,analyze_block_size=2x4x4); may repeat.")]
         public string[] AccelOption { get; init; } = [];

@@ -1,4 +1,10 @@
 using Jano.Acceleration.JanoMethod;
+using Jano.Acceleration.EasyCache;
+using Jano.Acceleration.MagCache;
+using Jano.Acceleration.Pab;
+using Jano.Acceleration.Ras;
+using Jano.Acceleration.TeaCache;
+using Jano.Acceleration.ToCa;
 using Jano.Core.Acceleration;
 using Jano.Core.Options;
 
@@ -19,6 +25,18 @@ public static class AcceleratorCatalog
         }),
         ["jano"] = ("Jano: complexity-aware token skipping with frozen-token K/V caches", (spec, user) =>
             new JanoAccelerator(new JanoOptions().With(OptionList.Parse(spec.JanoPreset)).With(OptionList.Parse(user)))),
+        ["teacache"] = ("TeaCache: skip the block stack while the rescaled change of block 0's modulated input stays small", (_, user) =>
+            new TeaCacheAccelerator(new TeaCacheOptions().With(OptionList.Parse(user)))),
+        ["magcache"] = ("MagCache: skip the block stack by accumulated residual-magnitude-ratio error, at most K in a row", (_, user) =>
+            new MagCacheAccelerator(new MagCacheOptions().With(OptionList.Parse(user)))),
+        ["easycache"] = ("EasyCache: reuse the block stack's last transformation vector while the estimated change stays small", (_, user) =>
+            new EasyCacheAccelerator(new EasyCacheOptions().With(OptionList.Parse(user)))),
+        ["pab"] = ("PAB: broadcast self/cross attention outputs across steps (separate ranges)", (_, user) =>
+            new PabAccelerator(new PabOptions().With(OptionList.Parse(user)))),
+        ["toca"] = ("ToCa: token-wise caching; self-attention reused, cross-attention recomputed for top-scored tokens", (_, user) =>
+            new ToCaAccelerator(new ToCaOptions().With(OptionList.Parse(user)))),
+        ["ras"] = ("RAS: per-step region selection from the last update, cached K/V of skipped tokens, dense reset steps", (_, user) =>
+            new RasAccelerator(new RasOptions().With(OptionList.Parse(user)))),
     };
 
     public static IReadOnlyList<string> Names => Factories.Keys.ToArray();

@@ -1,0 +1,21 @@
+using Jano.Core.Acceleration;
+
+namespace Jano.Acceleration.EasyCache;
+
+/// <summary>EasyCache (H-EmbodVis/EasyCache): runtime-adaptive reuse of the block stack's last transformation vector.</summary>
+public sealed class EasyCacheAccelerator : IAccelerator
+{
+    public EasyCacheAccelerator(EasyCacheOptions options)
+    {
+        options.CheckRanges();
+        EasyCacheOptions = options;
+    }
+
+    public EasyCacheOptions EasyCacheOptions { get; }
+
+    public string Name => "easycache";
+
+    public IReadOnlyList<KeyValuePair<string, string>> Options => EasyCacheOptions.ToPairs();
+
+    public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan) => new EasyCacheSession(EasyCacheOptions, plan);
+}

@@ -1,0 +1,70 @@
+using Jano.Acceleration.Common;
+using Jano.Core.Options;
+
+namespace Jano.Acceleration.ToCa;
+
+/// <summary>
+/// ToCa's knobs as the Jano authors ran it on Wan (spec §5.3): 0-based step i is a full ("fresh") step for
+/// self-attention when i &lt; <see cref="WarmupSteps"/> (3) or i mod <see cref="FreshThreshold"/> (3) = 0, and for
+/// cross-attention when i &lt; warmup or i mod <see cref="CrossFreshThreshold"/> (6) = 0. Other steps return the cached
+/// self-attention output wholesale and recompute the cross-attention of the top <see cref="FreshRatio"/> (0.2) of tokens.
+/// Not copied (spec §7.11): the cross-attention ratio clamping to 0 (one token) — here K = max(1, round(n · fresh_ratio));
+/// the score needs no attention map: L2-normalised token norm of the cached output plus
+/// <see cref="AgeWeight"/> · (steps since the token was computed) / fresh_threshold (the authors' FLUX score, weight 0.25).
+/// Off: <c>fresh_threshold=1,cross_fresh_threshold=1</c>.
+/// </summary>
+public sealed record ToCaOptions
+{
+    public double FreshRatio { get; init; } = 0.2;
+    public int FreshThreshold { get; init; } = 3;
+    public int CrossFreshThreshold { get; init; } = 6;
+    public int WarmupSteps { get; init; } = 3;
+    public double AgeWeight { get; init; } = 0.25;
+
+    public static IReadOnlyList<string> Keys { get; } = ["fresh_ratio", "fresh_threshold", "cross_fresh_threshold", "warmup_steps", "age_weight"];
+
+    public bool IsOff => FreshThreshold == 1 && CrossFreshThreshold == 1;
+
+    public ToCaOptions With(IEnumerable<KeyValuePair<string, string>> pairs)
+    {
+        var o = this;
+        foreach (var (key, value) in pairs)
+        {
+            o = key switch
+            {
+                "fresh_ratio" => o with { FreshRatio = OptionList.Double(key, value) },
+                "fresh_threshold" => o with { FreshThreshold = OptionList.Int(key, value) },
+                "cross_fresh_threshold" => o with { CrossFreshThreshold = OptionList.Int(key, value) },
+                "warmup_steps" => o with { WarmupSteps = OptionList.Int(key, value) },
+                "age_weight" => o with { AgeWeight = OptionList.Double(key, value) },
+                _ => throw OptionValues.Unknown("toca", key, Keys),
+            };
+        }
+        o.CheckRanges();
+        return o;
+    }
+
+    public void CheckRanges()
+    {
+        if (!(FreshRatio > 0) || FreshRatio > 1) throw new ArgumentException($"fresh_ratio ({OptionList.Format(FreshRatio)}) must be in (0, 1]");
+        if (FreshThreshold < 1) throw new ArgumentException($"fresh_threshold ({FreshThreshold}) must be at least 1");
+        if (CrossFreshThreshold < 1) throw new ArgumentException($"cross_fresh_threshold ({CrossFreshThreshold}) must be at least 1");
+        if (WarmupSteps < 1) throw new ArgumentException($"warmup_steps ({WarmupSteps}) must be at least 1 (the first step fills the cache)");
+        if (AgeWeight < 0) throw new ArgumentException($"age_weight ({OptionList.Format(AgeWeight)}) must not be negative");
+    }
+
+    /// <summary>True when 0-based step i is a full step for the given attention.</summary>
+    public bool IsFresh(int i, bool cross) => i < WarmupSteps || i % (cross ? CrossFreshThreshold : FreshThreshold) == 0;
+
+    /// <summary>Tokens recomputed out of n on a partial step.</summary>
+    public int FreshCount(long n) => (int)Math.Clamp(Math.Round(n * FreshRatio, MidpointRounding.AwayFromZero), 1, n);
+
+    public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
+    [
+        new("fresh_ratio", OptionList.Format(FreshRatio)),
+        new("fresh_threshold", FreshThreshold.ToString()),
+        new("cross_fresh_threshold", CrossFreshThreshold.ToString()),
+        new("warmup_steps", WarmupSteps.ToString()),
+        new("age_weight", OptionList.Format(AgeWeight)),
+    ];
+}

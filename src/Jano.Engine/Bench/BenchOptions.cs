@@ -1,0 +1,24 @@
+using Jano.Engine.Catalog;
+
+namespace Jano.Engine.Bench;
+
+/// <summary>Everything <c>jano bench</c> takes.</summary>
+public sealed record BenchOptions
+{
+    public string Model { get; init; } = ModelCatalog.DefaultModel;
+    /// <summary>A model spec not in the catalog (tests use a tiny one); overrides <see cref="Model"/>.</summary>
+    public ModelSpec? Spec { get; init; }
+    /// <summary>Methods to compare with full compute (default: all of <see cref="BenchSettings.Methods"/>).</summary>
+    public IReadOnlyList<string>? Methods { get; init; }
+    public int Prompts { get; init; } = 4;
+    public int Seeds { get; init; } = 2;
+    /// <summary>Timed repeats per run (latency samples).</summary>
+    public int Repeats { get; init; } = 1;
+    /// <summary>Denoising steps (default: the model's).</summary>
+    public int? Steps { get; init; }
+    public int? Threads { get; init; }
+    public required string OutDir { get; init; }
+    public bool Resume { get; init; }
+    /// <summary>2 prompts x 1 seed at half the model's steps (at least 10).</summary>
+    public bool Quick { get; init; }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace Jano.Engine.Bench;
+
+/// <summary>
+/// The settings every method runs in <c>jano bench</c>, fixed here in advance: five per method, spanning the authors'
+/// range (step-based settings scaled from the authors' 50-step values to the run's N), plus Jano's own five over
+/// thresholds and intervals (overrides on the model's Jano preset).
+/// </summary>
+public static class BenchSettings
+{
+    /// <summary>Methods in report order (full compute is always run and is not listed).</summary>
+    public static IReadOnlyList<string> Methods { get; } = ["jano", "teacache", "magcache", "easycache", "pab", "toca", "ras"];
+
+    /// <summary>Settings per method: a short label and the <c>k=v,...</c> option text.</summary>
+    public static IReadOnlyList<(string Label, string Options)> For(string method, int steps)
+    {
+        string S(int v) => v.ToString(CultureInfo.InvariantCulture);
+        int Scaled(double fraction, int min) => Math.Max(min, (int)Math.Round(fraction * steps, MidpointRounding.AwayFromZero));
+        switch (method)
+        {
+            case "jano":
+                return new (double Ts, int Si, double Tm, int Mi)[] { (0.1, 3, 0.3, 2), (0.2, 4, 0.5, 2), (0.2, 6, 0.6, 3), (0.3, 6, 0.7, 3), (0.4, 8, 0.8, 4) }
+                    .Select(p => ($"ts{F(p.Ts)}/s{p.Si}/tm{F(p.Tm)}/m{p.Mi}",
+                        $"static_thresh={F(p.Ts)},static_interval={p.Si},medium_thresh={F(p.Tm)},medium_interval={p.Mi}")).ToArray();
+            case "teacache":
+                return new[] { 0.05, 0.1, 0.2, 0.4, 0.6 }.Select(t => ($"thr{F(t)}", $"rel_l1_thresh={F(t)}")).ToArray();
+            case "magcache":
+                return new (double T, int K)[] { (0.06, 1), (0.12, 2), (0.12, 3), (0.24, 4), (0.24, 6) }
+                    .Select(p => ($"thr{F(p.T)}/K{p.K}", $"magcache_thresh={F(p.T)},magcache_k={p.K}")).ToArray();
+            case "easycache":
+            {
+                int w = Scaled(0.1, 2);
+                return new[] { 0.025, 0.05, 0.1, 0.2, 0.3 }.Select(t => ($"thr{F(t)}", $"thresh={F(t)},warmup_steps={S(w)}")).ToArray();
+            }
+            case "pab":
+            {
+                int w = Scaled(0.1, 1), c = Scaled(0.1, 0);
+                return new (int Self, int Cross, int Li)[] { (2, 4, 4), (3, 6, 4), (5, 8, 4), (5, 8, 2), (6, 10, 1) }
+                    .Select(p => ($"s{p.Self}/c{p.Cross}/i{p.Li}",
+                        $"self_range={p.Self},cross_range={p.Cross},layer_interval={p.Li},warmup_steps={S(w)},cooldown_steps={S(c)}")).ToArray();
+            }
+            case "toca":
+                return new (double R, int T)[] { (0.3, 2), (0.2, 3), (0.1, 3), (0.1, 4), (0.05, 5) }
+                    .Select(p => ($"r{F(p.R)}/n{p.T}", $"fresh_ratio={F(p.R)},fresh_threshold={p.T},cross_fresh_threshold={2 * p.T}")).ToArray();
+            case "ras":
+            {
+                int start = Scaled(0.08, 1), end = Scaled(0.6, start), r1 = Scaled(0.24, 0), r2 = Scaled(0.44, 0);
+                return new[] { 0.75, 0.6, 0.5, 0.4, 0.25 }
+                    .Select(r => ($"ratio{F(r)}", $"sample_ratio={F(r)},start_step={S(start)},end_step={S(end)},reset_steps={S(r1)};{S(r2)}")).ToArray();
+            }
+            default:
+                throw new ArgumentException($"unknown bench method '{method}'; valid: {string.Join(", ", Methods)}");
+        }
+    }
+
+    private static string F(double d) => d.ToString("0.###", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Jano.Engine.Bench;
+using Jano.Engine.Catalog;
+using Jano.Models.Dit;
+using Xunit;
+
+namespace Jano.Tests.Bench;
+
+/// <summary>CI bench: every method and setting on a tiny random model, checking every output file and field, and --resume.</summary>
+[Collection("Sequential")]
+public class BenchTinyTests
+{
+    public static ModelSpec TinySpec { get; } = new()
+    {
+        Name = "tiny-bench",
+        Description = "test-only: 2 frames of 16x16 grey, patch 1x4x4, 32 tokens, random weights",
+        Config = new DitConfig { InChannels = 1, OutChannels = 1, Patch = [1, 4, 4], Dim = 32, FfnDim = 64, FreqDim = 32, NumHeads = 2, NumLayers = 2, ContextTokens = 2, TextDim = 16 },
+        LatentShape = [1, 2, 16, 16],
+        Steps = 10,
+        Shift = 1.0,
+        Guidance = 3.0,
+        JanoPreset = "warmup_steps=2,cooldown_steps=1,analyze_block_size=1x4x4,t_weight=0.5,d_distance=1",
+    };
+
+    [Fact]
+    public void TinyBenchWritesEveryFileAndFieldAndResumes()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"jano-bench-{Guid.NewGuid():N}");
+        try
+        {
+            var options = new BenchOptions { Spec = TinySpec, OutDir = dir, Prompts = 1, Seeds = 1, Steps = 10, Threads = 1 };
+            var catalog = new ModelCatalog(Path.Combine(dir, "no-assets"));
+            var records = BenchJob.Execute(options, catalog);
+
+            int perMethod = 5;
+            Assert.Equal(1 + BenchSettings.Methods.Count * perMethod, records.Count);
+            foreach (var m in BenchSettings.Methods)
+                Assert.Equal(perMethod, records.Count(r => r.Method == m));
+            foreach (var f in BenchJob.Files) Assert.True(new FileInfo(Path.Combine(dir, f)).Length > 0, $"{f} missing or empty");
+            foreach (var png in new[] { "frontier.png", "levels.png" })
+                Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(Path.Combine(dir, png)).Take(4).ToArray());
+
+            var full = Assert.Single(records, r => r.Method == BenchJob.FullMethod);
+            Assert.True(full.Identical);
+            Assert.Equal(60.0, full.Psnr);
+            Assert.Equal(1.0, full.Ssim, 12);
+            Assert.Equal(1.0, full.IdealSpeedup, 9);
+            Assert.Equal(1.0, full.Speedup, 12);
+
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "bench.json")));
+            Assert.Equal(records.Count, doc.RootElement.GetArrayLength());
+            string[] fields =
+            [
+                "model", "weights", "method", "setting", "options", "prompt", "seed", "threads", "steps", "latency_samples", "latency_median",
+                "full_latency_median", "speedup", "psnr", "ssim", "identical", "ideal_speedup", "flops", "cache_bytes", "peak_rss_bytes",
+                "computed_token_fraction", "step_levels", "level_seconds",
+            ];
+            foreach (var e in doc.RootElement.EnumerateArray())
+            {
+                foreach (var f in fields) Assert.True(e.TryGetProperty(f, out _), $"field {f} missing");
+                Assert.Equal(1, e.GetProperty("threads").GetInt32());
+                Assert.True(e.GetProperty("latency_median").GetDouble() > 0);
+                Assert.True(e.GetProperty("psnr").GetDouble() <= 60.0);
+                Assert.True(e.GetProperty("ideal_speedup").GetDouble() >= 0.999);
+                Assert.True(e.GetProperty("peak_rss_bytes").GetInt64() > 0);
+                Assert.Equal(10, e.GetProperty("step_levels").GetArrayLength());
+            }
+            Assert.Contains(records, r => r.Method != BenchJob.FullMethod && r.IdealSpeedup > 1.2);
+            Assert.Contains(records, r => r.Method == "ras" && r.CacheBytes > 0);
+
+            var md = File.ReadAllText(Path.Combine(dir, "bench.md"));
+            foreach (var m in BenchSettings.Methods.Append(BenchJob.FullMethod)) Assert.Contains($"| {m} |", md);
+
+            // resume: nothing left to run, no new lines, same records
+            int lines = File.ReadAllLines(Path.Combine(dir, "bench.jsonl")).Length;
+            var again = BenchJob.Execute(options with { Resume = true }, catalog);
+            Assert.Equal(lines, File.ReadAllLines(Path.Combine(dir, "bench.jsonl")).Length);
+            Assert.Equal(records.Select(r => r.Key), again.Select(r => r.Key));
+
+            // resume after a lost record reruns only that one
+            var kept = File.ReadAllLines(Path.Combine(dir, "bench.jsonl")).Where(l => !l.Contains("\"method\":\"toca\"")).ToArray();
+            File.WriteAllLines(Path.Combine(dir, "bench.jsonl"), kept);
+            var third = BenchJob.Execute(options with { Resume = true, Methods = ["toca"] }, catalog);
+            Assert.Equal(lines, File.ReadAllLines(Path.Combine(dir, "bench.jsonl")).Length);
+            Assert.Equal(perMethod, third.Count(r => r.Method == "toca"));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+}
