@@ -17,8 +17,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public string Model { get; init; } = ModelCatalog.DefaultModel;
         [CommandOption("--methods <LIST>")][Description("Comma-separated methods (default: jano,teacache,magcache,easycache,pab,toca,ras).")]
         public string? Methods { get; init; }
-        [CommandOption("--prompts <N>")][DefaultValue(4)]
-        public int Prompts { get; init; } = 4;
+        [CommandOption("--prompts <N>")][DefaultValue(10)]
+        public int Prompts { get; init; } = 10;
         [CommandOption("--seeds <N>")][DefaultValue(2)]
         public int Seeds { get; init; } = 2;
         [CommandOption("--repeats <N>")][Description("Timed repeats per run (latency samples).")][DefaultValue(1)]

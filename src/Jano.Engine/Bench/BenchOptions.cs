@@ -10,7 +10,7 @@ public sealed record BenchOptions
     public ModelSpec? Spec { get; init; }
     /// <summary>Methods to compare with full compute (default: all of <see cref="BenchSettings.Methods"/>).</summary>
     public IReadOnlyList<string>? Methods { get; init; }
-    public int Prompts { get; init; } = 4;
+    public int Prompts { get; init; } = 10;
     public int Seeds { get; init; } = 2;
     /// <summary>Timed repeats per run (latency samples).</summary>
     public int Repeats { get; init; } = 1;
