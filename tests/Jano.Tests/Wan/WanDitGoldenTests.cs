@@ -3,12 +3,13 @@ using Jano.Core.Weights;
 using Jano.Models.Wan;
 using TorchSharp;
 using Xunit;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Jano.Tests.Wan;
 
 /// <summary>The tiny Wan model against the official forward (fp32, CPU): dit-tiny.safetensors / dit-tiny-io.safetensors.</summary>
-public class WanDitGoldenTests
+public class WanDitGoldenTests(ITestOutputHelper log)
 {
     private const string Io = "dit-tiny-io.safetensors";
 
@@ -24,6 +25,7 @@ public class WanDitGoldenTests
         using var y = model.Forward(x, t, context, NullHooks.Instance);
         Assert.Equal(expected.shape, y.shape);
         float diff = TestModels.MaxAbsDiff(expected, y);
+        log.WriteLine($"output max abs diff {diff:E2}");
         Assert.True(diff <= 1e-4, $"max abs diff {diff}");
         // the output is not trivially small, so the bound means something
         using var scale = expected.abs().max();
@@ -45,6 +47,7 @@ public class WanDitGoldenTests
         {
             using var expected = WanFixtures.Read(Io, $"block_out.{i}");
             float diff = TestModels.MaxAbsDiff(expected, recorder.Outputs[i]);
+            log.WriteLine($"block {i} max abs diff {diff:E2}");
             Assert.True(diff <= 1e-4, $"block {i}: max abs diff {diff}");
         }
         foreach (var o in recorder.Outputs) o.Dispose();
