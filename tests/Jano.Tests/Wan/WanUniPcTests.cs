@@ -6,34 +6,39 @@ using static TorchSharp.torch;
 
 namespace Jano.Tests.Wan;
 
-/// <summary><see cref="FlowUniPcSampler"/> against Wan's FlowUniPCMultistepScheduler (unipc.safetensors: 8 steps, shift 5,
-/// order 2, bh2, corrector on, lower-order final; model outputs depend on the sample plus seeded noise).</summary>
+/// <summary><see cref="FlowUniPcSampler"/> against Wan's FlowUniPCMultistepScheduler (unipc.safetensors: 8 steps,
+/// unipc-50.safetensors: Wan's 50 steps; shift 5, order 2, bh2, corrector on, lower-order final; model outputs depend
+/// on the sample plus seeded noise).</summary>
 public class WanUniPcTests(ITestOutputHelper log)
 {
     private const string File = "unipc.safetensors";
     private const int Steps = 8;
 
-    [Fact]
-    public void SigmasAndTimestepsMatchTheOfficialSchedule()
+    [Theory]
+    [InlineData(File, Steps)]
+    [InlineData("unipc-50.safetensors", 50)]
+    public void SigmasAndTimestepsMatchTheOfficialSchedule(string file, int steps)
     {
-        using var sampler = new FlowUniPcSampler(Steps, 5.0);
-        using var sigmas = WanFixtures.Read(File, "sigmas");
-        using var timesteps = WanFixtures.Read(File, "timesteps");
+        using var sampler = new FlowUniPcSampler(steps, 5.0);
+        using var sigmas = WanFixtures.Read(file, "sigmas");
+        using var timesteps = WanFixtures.Read(file, "timesteps");
         var expectedSigmas = sigmas.data<float>().ToArray();
         var expectedTimesteps = timesteps.data<long>().ToArray();
-        Assert.Equal(Steps + 1, sampler.Sigmas.Length);
-        for (int i = 0; i <= Steps; i++) Assert.Equal(expectedSigmas[i], (float)sampler.Sigmas[i]);
-        for (int i = 0; i < Steps; i++) Assert.Equal(expectedTimesteps[i], (long)sampler.Timestep(i));
+        Assert.Equal(steps + 1, sampler.Sigmas.Length);
+        for (int i = 0; i <= steps; i++) Assert.Equal(expectedSigmas[i], (float)sampler.Sigmas[i]);
+        for (int i = 0; i < steps; i++) Assert.Equal(expectedTimesteps[i], (long)sampler.Timestep(i));
         Assert.Equal(999L, (long)sampler.Timestep(0));
     }
 
-    [Fact]
-    public void EveryStepMatchesTheOfficialScheduler()
+    [Theory]
+    [InlineData(File, Steps)]
+    [InlineData("unipc-50.safetensors", 50)]
+    public void EveryStepMatchesTheOfficialScheduler(string file, int steps)
     {
         using var _ = torch.no_grad();
-        using var sampler = new FlowUniPcSampler(Steps, 5.0);
-        var diffs = Run(sampler);
-        log.WriteLine("max abs diff per step: " + string.Join(", ", diffs.Select(d => d.ToString("E2"))));
+        using var sampler = new FlowUniPcSampler(steps, 5.0);
+        var diffs = Run(sampler, file);
+        log.WriteLine($"{file}: max abs diff per step: " + string.Join(", ", diffs.Select(d => d.ToString("E2"))));
         Assert.All(diffs, d => Assert.True(d <= 1e-4, $"max abs diffs {string.Join(", ", diffs)}"));
     }
 
@@ -73,14 +78,14 @@ public class WanUniPcTests(ITestOutputHelper log)
         Assert.True(TestModels.MaxAbsDiff(e1, u1) > 1e-3);
     }
 
-    private static List<float> Run(FlowUniPcSampler sampler)
+    private static List<float> Run(FlowUniPcSampler sampler, string file)
     {
         var diffs = new List<float>();
-        var x = WanFixtures.Read(File, "sample.init");
-        for (int i = 0; i < Steps; i++)
+        var x = WanFixtures.Read(file, "sample.init");
+        for (int i = 0; i < sampler.Steps; i++)
         {
-            using var v = WanFixtures.Read(File, $"model_output.{i}");
-            using var expected = WanFixtures.Read(File, $"sample.{i}");
+            using var v = WanFixtures.Read(file, $"model_output.{i}");
+            using var expected = WanFixtures.Read(file, $"sample.{i}");
             var next = sampler.Step(v, i, x);
             diffs.Add(TestModels.MaxAbsDiff(expected, next));
             x.Dispose();
