@@ -1,0 +1,73 @@
+using Jano.Core.Acceleration;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Jano.Models.Wan;
+
+/// <summary>
+/// One Wan2.1 transformer block (<c>WanAttentionBlock</c>, t2v): six fp32 modulation vectors (shift/scale/gate for
+/// self-attention and FFN), modulated self-attention, cross-attention on the affine-normed stream (<c>norm3</c>),
+/// modulated GELU-tanh FFN. The residual stream is fp32, as the official fp32 autocast islands make it.
+/// Keys: <c>blocks.N.{self_attn, norm3, cross_attn, ffn.0, ffn.2, modulation}</c>.
+/// </summary>
+public sealed class WanAttentionBlock : nn.Module
+{
+    private readonly int _layer;
+    private readonly ScalarType _dtype;
+    private readonly WanLayerNorm norm1;
+    private readonly WanSelfAttention self_attn;
+    private readonly WanLayerNorm norm3;
+    private readonly WanCrossAttention cross_attn;
+    private readonly WanLayerNorm norm2;
+    private readonly Sequential ffn;
+    private readonly Parameter modulation;
+
+    /// <summary>Creates block <paramref name="layer"/>.</summary>
+    public WanAttentionBlock(int layer, WanConfig cfg, Device? device, ScalarType dtype) : base(nameof(WanAttentionBlock))
+    {
+        _layer = layer;
+        _dtype = dtype;
+        norm1 = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: false, device, dtype);
+        self_attn = new WanSelfAttention(cfg.Dim, cfg.NumHeads, cfg.Eps, device, dtype);
+        norm3 = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: true, device, dtype);
+        cross_attn = new WanCrossAttention(cfg.Dim, cfg.NumHeads, cfg.Eps, device, dtype);
+        norm2 = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: false, device, dtype);
+        ffn = nn.Sequential(
+            nn.Linear(cfg.Dim, cfg.FfnDim, device: device, dtype: dtype),
+            nn.GELU(GELU.Approximate.tanh),
+            nn.Linear(cfg.FfnDim, cfg.Dim, device: device, dtype: dtype));
+        modulation = nn.Parameter(torch.zeros([1, 6, cfg.Dim], dtype: dtype, device: device));
+        RegisterComponents();
+    }
+
+    /// <summary>The self-attention input norm1(x)·(1 + scale) + shift, [B, n, C] fp32 (TeaCache's probe on block 0).</summary>
+    public Tensor ModulatedInput(Tensor x, Tensor e0)
+    {
+        using var scope = NewDisposeScope();
+        var e = modulation.to(ScalarType.Float32).add(e0).chunk(6, 1); // 6 × [B, 1, C]
+        return Modulate(norm1.call(x), e[1], e[0]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>x [B, n, C] fp32; e0 [B, 6, C] fp32; context [B, L, C] embedded text; cos/sin [n, D/2] float64 → [B, n, C] fp32.</summary>
+    public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor cos, Tensor sin, ITransformerHooks hooks)
+    {
+        using var scope = NewDisposeScope();
+        x = x.to(ScalarType.Float32);
+        var e = modulation.to(ScalarType.Float32).add(e0).chunk(6, 1); // 6 × [B, 1, C], fp32
+        var attnIn = Modulate(norm1.call(x), e[1], e[0]).to(_dtype);
+        // seam: self-attention
+        var y = hooks.RunAttention(_layer, AttentionKind.Self, attnIn, a => self_attn.Forward(_layer, a, cos, sin, hooks));
+        x = x.add(y.to(ScalarType.Float32).mul(e[2]));                    // fp32 island: x + y·gate
+        // seam: cross-attention
+        var crossIn = norm3.call(x).to(_dtype);
+        x = x.add(hooks.RunAttention(_layer, AttentionKind.Cross, crossIn, a => cross_attn.Forward(a, context)).to(ScalarType.Float32));
+        var ffnIn = Modulate(norm2.call(x), e[4], e[3]).to(_dtype);
+        x = x.add(ffn.call(ffnIn).to(ScalarType.Float32).mul(e[5]));      // fp32 island: x + ffn·gate
+        return x.MoveToOuterDisposeScope(); // [B, n, C]
+    }
+
+    // norm(x).float() · (1 + scale) + shift, fp32.
+    private static Tensor Modulate(Tensor normed, Tensor scale, Tensor shift) =>
+        normed.to(ScalarType.Float32).mul(scale.add(1)).add(shift);
+}

@@ -1,0 +1,34 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Jano.Models.Wan;
+
+/// <summary>Wan's output head: norm(x)·(1 + scale) + shift with two fp32 modulation vectors, then a linear map to
+/// C_out·pt·ph·pw values per token. Keys: <c>head.head</c>, <c>head.modulation</c>.</summary>
+public sealed class WanHead : nn.Module
+{
+    private readonly ScalarType _dtype;
+    private readonly WanLayerNorm norm;
+    private readonly Linear head;
+    private readonly Parameter modulation;
+
+    /// <summary>Creates the head.</summary>
+    public WanHead(WanConfig cfg, Device? device, ScalarType dtype) : base(nameof(WanHead))
+    {
+        _dtype = dtype;
+        norm = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: false, device, dtype);
+        head = nn.Linear(cfg.Dim, cfg.HeadOutDim, device: device, dtype: dtype);
+        modulation = nn.Parameter(torch.zeros([1, 2, cfg.Dim], dtype: dtype, device: device));
+        RegisterComponents();
+    }
+
+    /// <summary>x [B, n, C], e [B, C] fp32 time embedding → [B, n, P] in the model dtype.</summary>
+    public Tensor Forward(Tensor x, Tensor e)
+    {
+        using var scope = NewDisposeScope();
+        var m = modulation.to(ScalarType.Float32).add(e.unsqueeze(1)).chunk(2, 1); // 2 × [B, 1, C]
+        var modulated = norm.call(x).to(ScalarType.Float32).mul(m[1].add(1)).add(m[0]);
+        return head.call(modulated.to(_dtype)).MoveToOuterDisposeScope();
+    }
+}

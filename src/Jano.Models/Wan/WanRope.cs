@@ -1,0 +1,103 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Jano.Models.Wan;
+
+/// <summary>
+/// Wan2.1's 3-axis rotary position embedding (<c>rope_params</c> + <c>rope_apply</c>). The head dim's c = D/2 complex pairs
+/// are split c − 2⌊c/3⌋ (frames), ⌊c/3⌋ (rows), ⌊c/3⌋ (columns); on an axis with d_a = 2·pairs, pair j of a token at
+/// position p turns by p · θ^(−2j/d_a). Tables and the rotation are float64, as in the official code, and the result is
+/// cast back to the input's dtype. Tables are kept per (grid, device), never as module buffers, and disposed by this holder.
+/// </summary>
+public sealed class WanRope : IDisposable
+{
+    private readonly int _headDim;
+    private readonly double _theta;
+    private readonly Dictionary<string, (Tensor Cos, Tensor Sin)> _tables = new();
+
+    /// <summary>Creates the holder for heads of width <paramref name="headDim"/>.</summary>
+    public WanRope(int headDim, double theta)
+    {
+        _headDim = headDim;
+        _theta = theta;
+    }
+
+    /// <summary>Float64 cos and sin tables [N, D/2] for tokens in patch-embedding order (f, h, w row-major).</summary>
+    public (Tensor Cos, Tensor Sin) Table((int T, int H, int W) grid, Device device)
+    {
+        var key = $"{grid.T}x{grid.H}x{grid.W}@{device}";
+        if (_tables.TryGetValue(key, out var cached)) return cached;
+        var angles = Angles(grid, _headDim, _theta); // [N·D/2]
+        int n = grid.T * grid.H * grid.W, half = _headDim / 2;
+        var cos = new double[angles.Length];
+        var sin = new double[angles.Length];
+        for (int i = 0; i < angles.Length; i++)
+        {
+            cos[i] = Math.Cos(angles[i]);
+            sin[i] = Math.Sin(angles[i]);
+        }
+        using var cpuCos = torch.tensor(cos, [n, half]);
+        using var cpuSin = torch.tensor(sin, [n, half]);
+        var table = (cpuCos.to(device), cpuSin.to(device));
+        table.Item1.DetachFromDisposeScope();
+        table.Item2.DetachFromDisposeScope();
+        _tables[key] = table;
+        return table;
+    }
+
+    /// <summary>Rotation angles [N·D/2] (row-major [N, D/2]) in float64.</summary>
+    public static double[] Angles((int T, int H, int W) grid, int headDim, double theta)
+    {
+        int c = headDim / 2;
+        int ch = c / 3, cf = c - 2 * ch;
+        var ff = AxisFrequencies(cf, theta);
+        var fh = AxisFrequencies(ch, theta);
+        var result = new double[grid.T * grid.H * grid.W * c];
+        int row = 0;
+        for (int f = 0; f < grid.T; f++)
+        for (int h = 0; h < grid.H; h++)
+        for (int w = 0; w < grid.W; w++, row++)
+        {
+            int o = row * c;
+            for (int j = 0; j < cf; j++) result[o + j] = f * ff[j];
+            for (int j = 0; j < ch; j++) result[o + cf + j] = h * fh[j];
+            for (int j = 0; j < ch; j++) result[o + cf + ch + j] = w * fh[j];
+        }
+        return result;
+    }
+
+    // rope_params(…, dim = 2·pairs): 1 / θ^(arange(0, dim, 2) / dim), float64.
+    private static double[] AxisFrequencies(int pairs, double theta)
+    {
+        var f = new double[pairs];
+        for (int j = 0; j < pairs; j++) f[j] = 1.0 / Math.Pow(theta, 2.0 * j / (2 * pairs));
+        return f;
+    }
+
+    /// <summary>Rotates x [B, n, H, D] by per-token float64 tables cos, sin [n, D/2] (pairs (2j, 2j+1) as complex numbers),
+    /// in float64; returns x's dtype.</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        var shape = x.shape;
+        var pairs = x.to(ScalarType.Float64).view(shape[0], shape[1], shape[2], shape[3] / 2, 2); // [B, n, H, D/2, 2]
+        var x0 = pairs.select(-1, 0);
+        var x1 = pairs.select(-1, 1);
+        var c = cos.unsqueeze(1); // [n, 1, D/2]
+        var s = sin.unsqueeze(1);
+        var r0 = x0.mul(c).sub(x1.mul(s));
+        var r1 = x0.mul(s).add(x1.mul(c));
+        return torch.stack([r0, r1], -1).view(shape).to(x.dtype).MoveToOuterDisposeScope(); // [B, n, H, D]
+    }
+
+    /// <summary>Disposes the cached tables.</summary>
+    public void Dispose()
+    {
+        foreach (var (cos, sin) in _tables.Values)
+        {
+            cos.Dispose();
+            sin.Dispose();
+        }
+        _tables.Clear();
+    }
+}
