@@ -17,8 +17,8 @@ public sealed class TrainClassifierCommand : Command<TrainClassifierCommand.Sett
     {
         [CommandOption("--model <NAME>")][Description("fmnist-image (train images) or fmnist-video (frames of clips built from the train split).")]
         public string? Model { get; init; }
-        [CommandOption("--epochs <N>")][Description("Epochs of 60000 frames.")][DefaultValue(2)]
-        public int Epochs { get; init; } = 2;
+        [CommandOption("--epochs <N>")][Description("Epochs of 60000 frames.")][DefaultValue(3)]
+        public int Epochs { get; init; } = 3;
         [CommandOption("--batch <N>")][DefaultValue(128)]
         public int Batch { get; init; } = 128;
         [CommandOption("--lr <LR>")][DefaultValue(2e-3)]

@@ -3,7 +3,7 @@ namespace Jano.Training.Classifier;
 /// <summary>Settings of <see cref="ClassifierTrainer.Train"/>.</summary>
 public sealed record ClassifierTrainOptions
 {
-    public int Epochs { get; init; } = 2;
+    public int Epochs { get; init; } = 3;
     public int BatchSize { get; init; } = 128;
     /// <summary>Peak AdamW learning rate; cosine-decayed to 5 % of it over the run.</summary>
     public double LearningRate { get; init; } = 2e-3;

@@ -84,7 +84,10 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
             int n = Math.Min(batch, count - start);
             using var scope = NewDisposeScope();
             var x = torch.tensor(frames.Slice(start * plane, n * plane).ToArray(), [n, 1, Side, Side]);
-            var f = Features(x);
+            // A batch of one would take libtorch's NNPACK convolution path, which logs a warning per call on CPUs it
+            // does not support; a duplicated frame keeps the oneDNN path. Only the first n rows are read back.
+            if (n == 1) x = x.expand(2, -1, -1, -1).contiguous();
+            var f = Features(x).narrow(0, 0, n);
             var labels = LogitsOfFeatures(f).argmax(1).to(ScalarType.Int32);
             labels.data<int>().CopyTo(predicted.AsSpan(start, n));
             f.contiguous().data<float>().CopyTo(features.AsSpan(start * FeatureDim, n * FeatureDim));
