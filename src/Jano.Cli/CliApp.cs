@@ -21,6 +21,8 @@ public static class CliApp
                 .WithExample("bench", "--quick", "--threads", "1");
             config.AddCommand<ModelsCommand>("models").WithDescription("List the models and accelerators this build knows.");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a Fashion-MNIST model (rectified flow, resumable checkpoints).");
+            config.AddCommand<TrainClassifierCommand>("train-classifier").WithDescription("Train the classifier that `jano eval` uses for a model (writes assets/classifiers/).");
+            config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model: class accuracy, Fréchet distance, Jano vs full quality, level distribution.");
             config.AddCommand<AnalyzeCommand>("analyze").WithDescription("Run Jano's complexity analysis on stored features, or the Section-3 study on a model.");
         });
         try
@@ -59,7 +61,7 @@ public static class CliApp
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
                 var candidate = Path.Combine(dir.FullName, "assets");
-                if (Directory.Exists(Path.Combine(candidate, "models"))) return candidate;
+                if (Directory.Exists(Path.Combine(candidate, "models")) || Directory.Exists(Path.Combine(candidate, "classifiers"))) return candidate;
             }
             return Path.Combine(AppContext.BaseDirectory, "assets");
         }

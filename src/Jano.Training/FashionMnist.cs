@@ -45,6 +45,23 @@ public sealed class FashionMnist
         return r;
     }
 
+    /// <summary>A new data set holding the items <paramref name="indices"/> (in that order), e.g. to split a split into disjoint halves.</summary>
+    /// <exception cref="ArgumentException">An index is out of range.</exception>
+    public FashionMnist Subset(IReadOnlyList<int> indices)
+    {
+        const int plane = Side * Side;
+        var images = new byte[(long)indices.Count * plane];
+        var labels = new byte[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            int k = indices[i];
+            if ((uint)k >= (uint)Count) throw new ArgumentException($"index {k} is outside the data set (0..{Count - 1})");
+            Array.Copy(Images, (long)k * plane, images, (long)i * plane, plane);
+            labels[i] = Labels[k];
+        }
+        return new FashionMnist(images, labels, indices.Count);
+    }
+
     /// <summary>Indices of every item of each class.</summary>
     public int[][] ByClass()
     {

@@ -29,6 +29,8 @@ public sealed class ModelCatalog
             Guidance = 3.0,
             JanoPreset = "warmup_steps=3,cooldown_steps=2,static_thresh=0.2,static_interval=4,medium_thresh=0.5,medium_interval=2,analyze_block_size=1x4x4,t_weight=0,d_distance=2",
             WeightsFile = "models/fmnist-image/model.safetensors",
+            ClassifierFile = "classifiers/fmnist-image.safetensors",
+            EvalSamplesPerClass = 20,
         },
         new ModelSpec
         {
@@ -41,6 +43,8 @@ public sealed class ModelCatalog
             Guidance = 3.0,
             JanoPreset = "warmup_steps=3,cooldown_steps=2,static_thresh=0.2,static_interval=4,medium_thresh=0.5,medium_interval=2,analyze_block_size=2x4x4,t_weight=0.7,d_distance=1",
             WeightsFile = "models/fmnist-video/model.safetensors",
+            ClassifierFile = "classifiers/fmnist-video-frames.safetensors",
+            EvalSamplesPerClass = 5,
         },
     ];
 
@@ -50,6 +54,9 @@ public sealed class ModelCatalog
         ?? throw new ArgumentException($"unknown model '{name}'; available: {string.Join(", ", Specs.Select(s => s.Name))}");
 
     public string WeightsPath(ModelSpec spec) => Path.Combine(AssetsRoot, spec.WeightsFile);
+
+    /// <summary>Full path of the model's evaluation classifier.</summary>
+    public string ClassifierPath(ModelSpec spec) => Path.Combine(AssetsRoot, spec.ClassifierFile);
 
     public bool HasWeights(ModelSpec spec) => spec.WeightsFile.Length > 0 && File.Exists(WeightsPath(spec));
 

@@ -21,6 +21,10 @@ public sealed record ModelSpec
     public long RandomSeed { get; init; } = 1234;
     /// <summary>Weights file relative to the assets folder; random weights when it does not exist.</summary>
     public string WeightsFile { get; init; } = "";
+    /// <summary>Classifier used by <c>jano eval</c>, relative to the assets folder (empty: the model cannot be evaluated).</summary>
+    public string ClassifierFile { get; init; } = "";
+    /// <summary>Samples per class that <c>jano eval</c> generates by default.</summary>
+    public int EvalSamplesPerClass { get; init; } = 20;
 
     public bool IsVideo => LatentShape[1] > 1;
 
