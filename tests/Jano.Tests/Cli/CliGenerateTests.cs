@@ -31,7 +31,7 @@ public class CliGenerateTests
             Assert.Equal(root.GetProperty("baseline_latency_s").GetDouble() / root.GetProperty("latency_s").GetDouble(), speedup, 9);
             double fraction = root.GetProperty("computed_token_fraction").GetDouble();
             Assert.InRange(fraction, 0.0, 1.0);
-            var levels = root.GetProperty("step_levels").EnumerateArray().Select(e => e.GetString()).ToArray();
+            var levels = root.GetProperty("step_levels").EnumerateArray().Select(e => e.GetString()!).ToArray();
             Assert.Equal(["full", "full", "L3", "L1", "L2", "L3", "L2", "L1", "L3", "full"], levels);
             Assert.True(File.Exists(Path.Combine(dir, "output.png")));
             Assert.True(File.Exists(Path.Combine(dir, "baseline.png")));

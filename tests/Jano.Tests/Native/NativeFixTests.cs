@@ -194,7 +194,7 @@ public sealed class NativeFixTests : IDisposable
         var candidates = new List<string> { Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native") };
         // TorchSharpNative is <root>/torchsharp/<ver>/runtimes/linux-x64/native.
         string? root = Path.GetFullPath(Path.Combine(_torchSharpNative, "..", "..", "..", "..", ".."));
-        foreach (string r in new[] { root, Environment.GetEnvironmentVariable("NUGET_PACKAGES") })
+        foreach (string? r in new[] { root, Environment.GetEnvironmentVariable("NUGET_PACKAGES") })
         {
             string pkg = Path.Combine(r ?? "", "libtorch-cpu-linux-x64");
             if (string.IsNullOrEmpty(r) || !Directory.Exists(pkg)) continue;
