@@ -125,4 +125,33 @@ public sealed class WanInspectTests : IDisposable
         Assert.Equal("invalid", t5.Status);
         Assert.Contains("refusing pickle global 'posix.system'", t5.Detail);
     }
+
+    [Fact]
+    public void Sharded_dit_with_index_is_read_by_header_and_missing_shards_are_named()
+    {
+        WriteConfig(WanFixtures.TinyConfig.Dim);
+        AddPlaceholders();
+        using (var model = WanFixtures.TinyModel())
+        {
+            var state = model.state_dict().ToList();
+            int half = state.Count / 2;
+            Jano.Core.Weights.SafetensorsWriter.Save(At("diffusion_pytorch_model-00001-of-00002.safetensors"),
+                state.Take(half).ToDictionary(kv => kv.Key, kv => kv.Value));
+            Jano.Core.Weights.SafetensorsWriter.Save(At("diffusion_pytorch_model-00002-of-00002.safetensors"),
+                state.Skip(half).ToDictionary(kv => kv.Key, kv => kv.Value));
+            var map = state.Select((kv, i) => (kv.Key, File: i < half ? "diffusion_pytorch_model-00001-of-00002.safetensors" : "diffusion_pytorch_model-00002-of-00002.safetensors"))
+                .ToDictionary(p => p.Key, p => p.File);
+            File.WriteAllText(At(InspectJob.DitIndex), JsonSerializer.Serialize(new { metadata = new { }, weight_map = map }));
+        }
+        var dit = InspectJob.Run(_dir.FullName).Items.Single(i => i.Name.StartsWith("diffusion"));
+        Assert.Equal("ok", dit.Status);
+        Assert.StartsWith("2 shards:", dit.Detail);
+        Assert.Equal(0, Cli().Code);
+
+        File.Delete(At("diffusion_pytorch_model-00002-of-00002.safetensors"));
+        var report = InspectJob.Run(_dir.FullName);
+        Assert.Equal([dit.Name], report.Missing);
+        Assert.Contains("diffusion_pytorch_model-00002-of-00002.safetensors", report.Items.Single(i => i.Name == dit.Name).Detail);
+        Assert.Equal(1, Cli().Code);
+    }
 }

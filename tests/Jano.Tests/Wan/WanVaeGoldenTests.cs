@@ -103,4 +103,21 @@ public class WanVaeGoldenTests(ITestOutputHelper log)
         using var lastB = changed.narrow(2, 5, 4);
         Assert.True(TestModels.MaxAbsDiff(lastA, lastB) > 1e-3, "the last latent's frames ignore the first latent");
     }
+
+    [Fact]
+    public void Repeated_encode_and_decode_leave_the_live_tensor_count_flat()
+    {
+        using var vae = TinyVae();
+        using var z = WanFixtures.Read(Io, "z");
+        using var video = WanFixtures.Read(Io, "video");
+        void Once()
+        {
+            using var y = vae.Decode(z);
+            using var mu = vae.Encode(video);
+        }
+        Once();
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 2; i++) Once();
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
 }
