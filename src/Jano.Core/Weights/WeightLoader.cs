@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Jano.Core.Weights;
 
 /// <summary>
-/// Strict, streaming loading of safetensors weights into a TorchSharp module by <c>state_dict</c> key,
+/// Strict, streaming loading of safetensors and PyTorch zip (<c>.pth</c>) weights into a TorchSharp module by <c>state_dict</c> key,
 /// and saving a module's <c>state_dict</c>.
 /// </summary>
 public static class WeightLoader
