@@ -85,6 +85,14 @@ public sealed class WanPthFileTests
     }
 
     [Fact]
+    public void Storage_load_from_bytes_is_refused()
+    {
+        var path = PathOf("load-from-bytes.pth");
+        var e = Assert.Throws<WeightFileException>(() => PthFile.Open(path));
+        Assert.Equal($"{path}: refusing pickle global 'torch.storage._load_from_bytes'", e.Message);
+    }
+
+    [Fact]
     public void Truncated_zip_is_one_line_error()
     {
         var path = PathOf("truncated.pth");
