@@ -23,6 +23,8 @@ public static class CliApp
             config.AddCommand<TrainCommand>("train").WithDescription("Train a Fashion-MNIST model (rectified flow, resumable checkpoints).");
             config.AddCommand<TrainClassifierCommand>("train-classifier").WithDescription("Train the classifier that `jano eval` uses for a model (writes assets/classifiers/).");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model: class accuracy, Fréchet distance, Jano vs full quality, level distribution.");
+            config.AddCommand<InspectCommand>("inspect").WithDescription("Check a Wan2.1 checkpoint folder (DiT keys/shapes by header, T5, VAE, tokenizer, config.json) and list what is missing.")
+                .WithExample("inspect", "Wan2.1-T2V-1.3B");
             config.AddCommand<AnalyzeCommand>("analyze").WithDescription("Run Jano's complexity analysis on stored features, or the Section-3 study on a model.");
         });
         try

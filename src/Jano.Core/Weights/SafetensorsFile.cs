@@ -17,7 +17,7 @@ namespace Jano.Core.Weights;
 /// to the data section) and may hold a <c>"__metadata__"</c> object of string values.
 /// Reads are positional, so one instance may be read from several threads at once.
 /// </remarks>
-public sealed class SafetensorsFile : IDisposable
+public sealed class SafetensorsFile : ITensorFile
 {
     /// <summary>Largest header accepted, in bytes.</summary>
     public const long MaxHeaderBytes = 100L * 1024 * 1024;

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Jano.Core.Weights;
 
 /// <summary>
-/// Strict, streaming loading of safetensors weights into a TorchSharp module by <c>state_dict</c> key,
+/// Strict, streaming loading of safetensors and PyTorch zip (<c>.pth</c>) weights into a TorchSharp module by <c>state_dict</c> key,
 /// and saving a module's <c>state_dict</c>.
 /// </summary>
 public static class WeightLoader
@@ -20,7 +20,7 @@ public static class WeightLoader
     /// streamed one at a time and copied with <c>copy_</c> under <c>no_grad</c>, converted to each target's dtype.
     /// </summary>
     /// <param name="module">The module to fill; its parameters and buffers keep their dtype and device.</param>
-    /// <param name="paths">One or more <c>.safetensors</c> files, and/or <c>*.safetensors.index.json</c> files whose
+    /// <param name="paths">One or more <c>.safetensors</c> or PyTorch zip checkpoint (<c>.pth</c>) files, and/or <c>*.safetensors.index.json</c> files whose
     /// <c>weight_map</c> names shard files relative to the index.</param>
     /// <param name="rename">Optional map from a file's tensor name to the model's state_dict key.</param>
     /// <exception cref="WeightFileException">A file is malformed, a key appears twice across files, or the weights do
@@ -32,15 +32,15 @@ public static class WeightLoader
         if (paths.Count == 0) throw new ArgumentException("at least one weight file is needed", nameof(paths));
 
         var (files, expectedByFile) = ResolveFiles(paths);
-        var opened = new List<SafetensorsFile>(files.Count);
+        var opened = new List<ITensorFile>(files.Count);
         try
         {
-            foreach (var file in files) opened.Add(SafetensorsFile.Open(file));
+            foreach (var file in files) opened.Add(OpenTensorFile(file));
             CheckIndexes(opened, expectedByFile);
 
             // model key -> (file, entry)
-            var sources = new Dictionary<string, (SafetensorsFile File, TensorEntry Entry)>(StringComparer.Ordinal);
-            var order = new List<(SafetensorsFile File, TensorEntry Entry, string Key)>();
+            var sources = new Dictionary<string, (ITensorFile File, TensorEntry Entry)>(StringComparer.Ordinal);
+            var order = new List<(ITensorFile File, TensorEntry Entry, string Key)>();
             var duplicates = new List<string>();
             foreach (var file in opened)
             {
@@ -80,8 +80,8 @@ public static class WeightLoader
 
             int count = 0;
             long bytes = 0;
-            // File by file, each in on-disk order, so reads are sequential.
-            foreach (var (file, entry, key) in order.OrderBy(o => opened.IndexOf(o.File)).ThenBy(o => o.Entry.Begin))
+            // File by file; safetensors in on-disk order, so reads are sequential (.pth in pickle order).
+            foreach (var (file, entry, key) in order.OrderBy(o => opened.IndexOf(o.File)).ThenBy(o => o.File is SafetensorsFile ? o.Entry.Begin : 0))
             {
                 file.ReadInto(entry.Name, state[key]);
                 count++;
@@ -95,6 +95,31 @@ public static class WeightLoader
         }
     }
 
+    /// <summary>Opens a weight file: a PyTorch zip checkpoint (<c>.pth</c>, <c>.pt</c>, <c>.bin</c>, <c>.ckpt</c>, or any file
+    /// starting with a zip signature) as a <see cref="PthFile"/>, anything else as a <see cref="SafetensorsFile"/>.</summary>
+    /// <exception cref="WeightFileException">The file cannot be opened or is malformed.</exception>
+    public static ITensorFile OpenTensorFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext is ".pth" or ".pt" or ".bin" or ".ckpt") return PthFile.Open(path);
+        if (ext != ".safetensors" && StartsWithZipSignature(path)) return PthFile.Open(path);
+        return SafetensorsFile.Open(path);
+    }
+
+    private static bool StartsWithZipSignature(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            return f.ReadByte() == 'P' && f.ReadByte() == 'K';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Saves <c>module.state_dict()</c> (all parameters and buffers, in state_dict order) to
     /// <paramref name="path"/> atomically, with optional string <paramref name="metadata"/>.</summary>
     public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string>? metadata = null)
@@ -103,7 +128,7 @@ public static class WeightLoader
         SafetensorsWriter.Save(path, module.state_dict(), metadata);
     }
 
-    private static string Describe(SafetensorsFile file, TensorEntry entry, string key) =>
+    private static string Describe(ITensorFile file, TensorEntry entry, string key) =>
         entry.Name == key ? file.Path : $"{file.Path} as {entry.Name}";
 
     private static string CompactShape(IEnumerable<long> shape) => "[" + string.Join(",", shape) + "]";
@@ -177,7 +202,7 @@ public static class WeightLoader
     }
 
     /// <summary>Every tensor an index assigns to a shard must be in that shard.</summary>
-    private static void CheckIndexes(List<SafetensorsFile> opened, Dictionary<string, List<string>> expectedByFile)
+    private static void CheckIndexes(List<ITensorFile> opened, Dictionary<string, List<string>> expectedByFile)
     {
         foreach (var file in opened)
         {

@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using Jano.Engine.Jobs;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Jano.Cli.Commands;
+
+/// <summary><c>jano inspect PATH</c>: what a Wan2.1 checkpoint folder holds and what is missing. Exit code 0 when
+/// complete, 1 when something is missing or invalid (one line on stderr names it).</summary>
+public sealed class InspectCommand : Command<InspectCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<PATH>")][Description("A folder laid out like the official Wan2.1-T2V release.")]
+        public string Path { get; init; } = "";
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var report = InspectJob.Run(s.Path);
+        var table = new Table().AddColumns("component", "status", "detail");
+        foreach (var item in report.Items)
+            table.AddRow(Markup.Escape(item.Name), Markup.Escape(item.Status), Markup.Escape(item.Detail));
+        AnsiConsole.Write(table);
+        if (report.Complete)
+        {
+            AnsiConsole.WriteLine(report.Summary);
+            return 0;
+        }
+        Console.Error.WriteLine($"jano: error: {report.Summary}");
+        return 1;
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text.Json;
+using Jano.Core.Weights;
+using Jano.Models.Wan;
+using Jano.Models.Wan.Vae;
+using TorchSharp;
+
+namespace Jano.Engine.Jobs;
+
+/// <summary>
+/// <c>jano inspect</c>: checks a folder laid out like the official Wan2.1 text-to-video release
+/// (<c>config.json</c>, <c>diffusion_pytorch_model*.safetensors</c> with an optional index,
+/// <c>models_t5_umt5-xxl-enc-bf16.pth</c>, <c>Wan2.1_VAE.pth</c>, the <c>google/umt5-xxl</c> tokenizer folder).
+/// Only headers and pickles are read, never tensor data: DiT keys and shapes are compared with a <see cref="WanModel"/>
+/// built on the meta device from <c>config.json</c>, VAE keys and shapes with <see cref="WanVae"/>.
+/// </summary>
+public static class InspectJob
+{
+    /// <summary>The DiT config file.</summary>
+    public const string ConfigFile = "config.json";
+    /// <summary>The single-file DiT weights.</summary>
+    public const string DitFile = "diffusion_pytorch_model.safetensors";
+    /// <summary>The sharded DiT index.</summary>
+    public const string DitIndex = "diffusion_pytorch_model.safetensors.index.json";
+    /// <summary>The text encoder checkpoint.</summary>
+    public const string T5File = "models_t5_umt5-xxl-enc-bf16.pth";
+    /// <summary>The VAE checkpoint.</summary>
+    public const string VaeFile = "Wan2.1_VAE.pth";
+    /// <summary>The tokenizer folder.</summary>
+    public const string TokenizerFolder = "google/umt5-xxl";
+
+    /// <summary>Inspects <paramref name="folder"/>.</summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    public static InspectReport Run(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        string root = Path.GetFullPath(folder);
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: no such folder");
+        var items = new List<InspectItem>();
+        var (configItem, config) = InspectConfig(root);
+        items.Add(configItem);
+        items.Add(InspectDit(root, config));
+        items.Add(InspectPth(root, T5File, null));
+        items.Add(InspectPth(root, VaeFile, WanVaeConfig.Wan21));
+        items.Add(InspectTokenizer(root));
+        return new InspectReport(root, "Wan2.1-T2V", items);
+    }
+
+    private static (InspectItem, WanConfig?) InspectConfig(string root)
+    {
+        string path = Path.Combine(root, ConfigFile);
+        if (!File.Exists(path)) return (new InspectItem(ConfigFile, "missing", "no config.json; DiT checked against the released presets"), null);
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var cfg = JsonSerializer.Deserialize<WanConfig>(stream) ?? throw new JsonException("null");
+            cfg.Validate();
+            return (new InspectItem(ConfigFile, "ok",
+                $"dim {cfg.Dim}, ffn_dim {cfg.FfnDim}, heads {cfg.NumHeads}, layers {cfg.NumLayers}, text_dim {cfg.TextDim}"), cfg);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or IOException or NotSupportedException)
+        {
+            return (new InspectItem(ConfigFile, "invalid", OneLine(e.Message)), null);
+        }
+    }
+
+    private static InspectItem InspectDit(string root, WanConfig? config)
+    {
+        const string name = "diffusion_pytorch_model*.safetensors";
+        List<string> files;
+        string indexPath = Path.Combine(root, DitIndex);
+        try
+        {
+            if (File.Exists(indexPath))
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+                if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+                    return new InspectItem(name, "invalid", $"{DitIndex} has no weight_map object");
+                files = map.EnumerateObject().Select(p => p.Value.GetString() ?? "").Distinct().Select(f => Path.Combine(root, f)).ToList();
+                var absent = files.Where(f => !File.Exists(f)).Select(Path.GetFileName).ToList();
+                if (absent.Count > 0) return new InspectItem(name, "missing", $"shards named by the index are absent: {string.Join(", ", absent)}");
+            }
+            else
+            {
+                files = Directory.EnumerateFiles(root, "diffusion_pytorch_model*.safetensors").Order(StringComparer.Ordinal).ToList();
+                if (files.Count == 0) return new InspectItem(name, "missing", "no DiT weights");
+                if (files.Count > 1) return new InspectItem(name, "invalid", $"{files.Count} shards but no {DitIndex}");
+            }
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return new InspectItem(name, "invalid", $"{DitIndex}: {OneLine(e.Message)}");
+        }
+
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        long bytes = 0;
+        var dtypes = new SortedSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var f in files)
+            {
+                using var st = SafetensorsFile.Open(f);
+                foreach (var e in st.Entries)
+                {
+                    if (!shapes.TryAdd(e.Name, e.Shape)) return new InspectItem(name, "invalid", $"tensor '{e.Name}' appears in two shards");
+                    bytes += e.ByteLength;
+                    dtypes.Add(e.DType);
+                }
+            }
+        }
+        catch (WeightFileException e)
+        {
+            return new InspectItem(name, "invalid", e.Message);
+        }
+
+        string files_ = files.Count == 1 ? Path.GetFileName(files[0]) : $"{files.Count} shards";
+        (string Label, WanConfig Config)[] candidates = config is not null
+            ? [("config.json", config)]
+            : [("1.3B preset", WanConfig.T2V_1_3B), ("14B preset", WanConfig.T2V_14B)];
+        string? firstProblem = null;
+        foreach (var (label, cfg) in candidates)
+        {
+            string? problem = CompareKeys(shapes, ExpectedKeys(() => new WanModel(cfg, torch.META)));
+            if (problem is null)
+                return new InspectItem(name, "ok", $"{files_}: {shapes.Count} tensors ({string.Join("/", dtypes)}, {bytes / 1e9:F2} GB) match {label}");
+            firstProblem ??= $"{files_} vs {label}: {problem}";
+        }
+        return new InspectItem(name, "invalid", firstProblem!);
+    }
+
+    private static InspectItem InspectPth(string root, string file, WanVaeConfig? vae)
+    {
+        string path = Path.Combine(root, file);
+        if (!File.Exists(path)) return new InspectItem(file, "missing", "absent");
+        if (new FileInfo(path).Length == 0) return new InspectItem(file, "placeholder", "empty file, contents not checked");
+        try
+        {
+            using var pth = PthFile.Open(path);
+            var dtypes = string.Join("/", pth.Entries.Select(e => e.DType).Distinct().Order(StringComparer.Ordinal));
+            string summary = $"{pth.Entries.Count} tensors ({dtypes})";
+            if (vae is null) return new InspectItem(file, "ok", summary);
+            var shapes = pth.Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
+            string? problem = CompareKeys(shapes, ExpectedKeys(() => new WanVae(vae, torch.META)));
+            return problem is null
+                ? new InspectItem(file, "ok", summary + " match the Wan2.1 VAE")
+                : new InspectItem(file, "invalid", $"{summary}: {problem}");
+        }
+        catch (WeightFileException e)
+        {
+            return new InspectItem(file, "invalid", e.Message);
+        }
+    }
+
+    private static InspectItem InspectTokenizer(string root)
+    {
+        string path = Path.Combine(root, TokenizerFolder);
+        if (!Directory.Exists(path)) return new InspectItem(TokenizerFolder, "missing", "absent");
+        var found = new[] { "spiece.model", "tokenizer.json", "tokenizer_config.json" }.Where(f => File.Exists(Path.Combine(path, f))).ToList();
+        return found.Contains("spiece.model") || found.Contains("tokenizer.json")
+            ? new InspectItem(TokenizerFolder, "ok", string.Join(", ", found))
+            : new InspectItem(TokenizerFolder, "invalid", "holds neither spiece.model nor tokenizer.json");
+    }
+
+    private static Dictionary<string, long[]> ExpectedKeys(Func<torch.nn.Module> build)
+    {
+        using var model = build();
+        return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
+    }
+
+    /// <summary>Null when equal; else a one-line summary naming up to three keys per kind.</summary>
+    private static string? CompareKeys(Dictionary<string, long[]> file, Dictionary<string, long[]> model)
+    {
+        var missing = model.Keys.Where(k => !file.ContainsKey(k)).ToList();
+        var unexpected = file.Keys.Where(k => !model.ContainsKey(k)).ToList();
+        var wrong = model.Where(kv => file.TryGetValue(kv.Key, out var s) && !s.SequenceEqual(kv.Value))
+            .Select(kv => $"{kv.Key} [{string.Join(",", file[kv.Key])}] vs [{string.Join(",", kv.Value)}]").ToList();
+        if (missing.Count + unexpected.Count + wrong.Count == 0) return null;
+        static string Few(List<string> l) => string.Join(", ", l.Take(3)) + (l.Count > 3 ? $", … ({l.Count})" : "");
+        var parts = new List<string>();
+        if (missing.Count > 0) parts.Add($"missing keys {Few(missing)}");
+        if (unexpected.Count > 0) parts.Add($"unexpected keys {Few(unexpected)}");
+        if (wrong.Count > 0) parts.Add($"wrong shapes {Few(wrong)}");
+        return string.Join("; ", parts);
+    }
+
+    private static string OneLine(string s) => s.Replace("\r", " ").Replace("\n", " ");
+}
