@@ -86,6 +86,10 @@ public sealed class FlowTrainer : IDisposable
         return ran;
     }
 
+    /// <summary>EMA decay at optimizer step t (1-based): min(decay, (1 + t) / (10 + t)), so early EMA weights are not
+    /// dominated by the initialisation.</summary>
+    public double EmaDecayAt(int t) => Math.Min(_o.EmaDecay, (1.0 + t) / (10.0 + t));
+
     private double LearningRate(int step) => _o.LearningRate * Math.Min(1.0, (step + 1.0) / Math.Max(1, _o.WarmupSteps));
 
     private double TrainStep(float[] data, long[] labels, long[] shape, int noiseSeed)
@@ -112,6 +116,7 @@ public sealed class FlowTrainer : IDisposable
             double norm = Math.Sqrt(_state.Sum(st => st.Param.grad is null ? 0 : st.Param.grad.pow(2).sum().item<float>()));
             double clip = norm > _o.GradClip ? _o.GradClip / (norm + 1e-6) : 1.0;
             double bc1 = 1 - Math.Pow(_o.Beta1, t), bc2 = 1 - Math.Pow(_o.Beta2, t);
+            double emaDecay = EmaDecayAt(t);
             foreach (var (_, p, m, v, ema, decay) in _state)
             {
                 var g = p.grad;
@@ -122,7 +127,7 @@ public sealed class FlowTrainer : IDisposable
                 if (decay) p.mul_(1 - lr * _o.WeightDecay);
                 var denom = v.div(bc2).sqrt_().add_(1e-8);
                 p.addcdiv_(m, denom, value: -lr / bc1);
-                ema.mul_(_o.EmaDecay).add_(p, alpha: 1 - _o.EmaDecay);
+                ema.mul_(emaDecay).add_(p, alpha: 1 - emaDecay);
             }
         }
         return lossValue;
@@ -172,6 +177,12 @@ public sealed class FlowTrainer : IDisposable
     public void ExportEma(string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         SafetensorsWriter.Save(path, _state.Select(s => new KeyValuePair<string, Tensor>(s.Name, s.Ema)), metadata);
+    }
+
+    /// <summary>Writes the raw (non-averaged) weights under the model's own state_dict keys.</summary>
+    public void ExportModel(string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        SafetensorsWriter.Save(path, _state.Select(s => new KeyValuePair<string, Tensor>(s.Name, s.Param.detach())), metadata);
     }
 
     /// <summary>Copies the EMA weights into the model (for sampling previews).</summary>

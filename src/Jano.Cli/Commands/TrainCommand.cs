@@ -37,6 +37,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Init { get; init; }
         [CommandOption("--export <FILE>")][Description("Write the EMA weights here at the end (plus config.json beside it).")]
         public string? Export { get; init; }
+        [CommandOption("--export-source <WHICH>")][Description("ema (default) or model (the raw weights).")][DefaultValue("ema")]
+        public string ExportSource { get; init; } = "ema";
         [CommandOption("--data <DIR>")][DefaultValue(FashionMnist.DefaultDirectory)]
         public string Data { get; init; } = FashionMnist.DefaultDirectory;
         [CommandOption("--seed <N>")][DefaultValue(1L)]
@@ -48,7 +50,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             if (Model is null) return ValidationResult.Error("--model is required");
             if (Out is null) return ValidationResult.Error("--out is required");
-            if (!(Minutes > 0)) return ValidationResult.Error("--minutes must be positive");
+            if (!(Minutes >= 0)) return ValidationResult.Error("--minutes must not be negative");
+            if (ExportSource is not ("ema" or "model")) return ValidationResult.Error("--export-source must be ema or model");
             return ValidationResult.Success();
         }
     }
@@ -111,9 +114,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 ["train_minutes"] = (trainer.ElapsedSeconds / 60).ToString("F1", CultureInfo.InvariantCulture),
                 ["config"] = JsonSerializer.Serialize(spec.Config),
             };
-            trainer.ExportEma(s.Export, meta);
+            meta["weights"] = s.ExportSource;
+            if (s.ExportSource == "ema") trainer.ExportEma(s.Export, meta);
+            else trainer.ExportModel(s.Export, meta);
             AtomicFile.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(spec.Config, ReportJson.Options));
-            AnsiConsole.MarkupLine($"exported EMA weights to {Markup.Escape(s.Export)}");
+            AnsiConsole.MarkupLine($"exported {s.ExportSource} weights to {Markup.Escape(s.Export)}");
         }
         return 0;
     }
