@@ -21,12 +21,21 @@ public sealed record JanoOptions
     public bool Enhance { get; init; } = true;
     /// <summary>Prepend the initial noise x_T to the analysis features in every generation (the authors do so only in a process's first).</summary>
     public bool IncludeXt { get; init; } = true;
+    /// <summary>When set, the session picks (static_thresh, medium_thresh) after the warm-up analysis so that the
+    /// predicted speedup of <see cref="ThresholdTargeting"/>'s cost model is closest to this value (≥ 1).</summary>
+    public double? TargetSpeedup { get; init; }
+    /// <summary>When set, the session picks the thresholds that skip the most work while the default
+    /// skipped-fraction → PSNR table still predicts at least this PSNR (dB).</summary>
+    public double? TargetPsnr { get; init; }
+    /// <summary>Fixed per-step cost (embedding, head, sampler) as a fraction of a full step, for the cost model.</summary>
+    public double Overhead { get; init; } = 0.1;
 
     /// <summary>Option keys in display order.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [
         "warmup_steps", "cooldown_steps", "static_thresh", "static_interval", "medium_thresh", "medium_interval",
         "analyze_block_size", "t_weight", "d_strength", "d_distance", "enhance", "include_xt",
+        "target_speedup", "target_psnr", "overhead",
     ];
 
     /// <summary>Applies <c>k=v</c> pairs on top of this record; unknown keys and bad values are errors naming the key.
@@ -34,15 +43,23 @@ public sealed record JanoOptions
     public JanoOptions With(IEnumerable<KeyValuePair<string, string>> pairs)
     {
         var o = this;
-        foreach (var (key, value) in pairs)
+        var list = pairs.ToList();
+        var given = list.Select(p => p.Key).ToHashSet();
+        foreach (var target in new[] { "target_speedup", "target_psnr" })
+            foreach (var explicitKey in new[] { "static_thresh", "medium_thresh" })
+                if (given.Contains(target) && given.Contains(explicitKey))
+                    throw new ArgumentException($"{target} and {explicitKey} are mutually exclusive: give a target or explicit thresholds, not both");
+        if (given.Contains("target_speedup") && given.Contains("target_psnr"))
+            throw new ArgumentException("target_speedup and target_psnr are mutually exclusive: give one target");
+        foreach (var (key, value) in list)
         {
             o = key switch
             {
                 "warmup_steps" => o with { WarmupSteps = OptionList.Int(key, value) },
                 "cooldown_steps" => o with { CooldownSteps = OptionList.Int(key, value) },
-                "static_thresh" => o with { StaticThresh = OptionList.Double(key, value) },
+                "static_thresh" => o with { StaticThresh = OptionList.Double(key, value), TargetSpeedup = null, TargetPsnr = null },
                 "static_interval" => o with { StaticInterval = OptionList.Int(key, value) },
-                "medium_thresh" => o with { MediumThresh = OptionList.Double(key, value) },
+                "medium_thresh" => o with { MediumThresh = OptionList.Double(key, value), TargetSpeedup = null, TargetPsnr = null },
                 "medium_interval" => o with { MediumInterval = OptionList.Int(key, value) },
                 "analyze_block_size" => o with { AnalyzeBlockSize = OptionList.Size3(key, value) },
                 "t_weight" => o with { TWeight = OptionList.Double(key, value) },
@@ -50,6 +67,9 @@ public sealed record JanoOptions
                 "d_distance" => o with { DDistance = OptionList.Double(key, value) },
                 "enhance" => o with { Enhance = OptionList.Bool(key, value) },
                 "include_xt" => o with { IncludeXt = OptionList.Bool(key, value) },
+                "target_speedup" => o with { TargetSpeedup = OptionList.Double(key, value), TargetPsnr = null },
+                "target_psnr" => o with { TargetPsnr = OptionList.Double(key, value), TargetSpeedup = null },
+                "overhead" => o with { Overhead = OptionList.Double(key, value) },
                 _ => throw new ArgumentException($"unknown option '{key}' for jano (valid: {string.Join(", ", Keys)})"),
             };
         }
@@ -68,6 +88,10 @@ public sealed record JanoOptions
         if (TWeight < 0 || TWeight > 1) throw new ArgumentException($"t_weight ({OptionList.Format(TWeight)}) must be in [0, 1]");
         if (DStrength < 0) throw new ArgumentException($"d_strength ({OptionList.Format(DStrength)}) must not be negative");
         if (!(DDistance > 0)) throw new ArgumentException($"d_distance ({OptionList.Format(DDistance)}) must be positive");
+        if (TargetSpeedup is { } ts && !(ts >= 1)) throw new ArgumentException($"target_speedup ({OptionList.Format(ts)}) must be at least 1");
+        if (TargetPsnr is { } tp && !(tp > 0)) throw new ArgumentException($"target_psnr ({OptionList.Format(tp)}) must be positive");
+        if (TargetSpeedup is not null && TargetPsnr is not null) throw new ArgumentException("target_speedup and target_psnr are mutually exclusive: give one target");
+        if (!(Overhead >= 0 && Overhead < 1)) throw new ArgumentException($"overhead ({OptionList.Format(Overhead)}) must be in [0, 1)");
         if (!IncludeXt && WarmupSteps < 2) throw new ArgumentException($"warmup_steps ({WarmupSteps}) with include_xt=false gives fewer than 2 analysis features");
     }
 
@@ -84,7 +108,17 @@ public sealed record JanoOptions
             throw new ArgumentException($"analyze_block_size ({OptionList.Format(b)}) must have t = 1 for images (T = 1)");
     }
 
-    public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
+    /// <summary>Resolved options as key/value text; target keys appear only when set, overhead only with a target.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ToPairs()
+    {
+        var pairs = new List<KeyValuePair<string, string>>(BasePairs());
+        if (TargetSpeedup is { } ts) pairs.Add(new("target_speedup", OptionList.Format(ts)));
+        if (TargetPsnr is { } tp) pairs.Add(new("target_psnr", OptionList.Format(tp)));
+        if (TargetSpeedup is not null || TargetPsnr is not null) pairs.Add(new("overhead", OptionList.Format(Overhead)));
+        return pairs;
+    }
+
+    private IReadOnlyList<KeyValuePair<string, string>> BasePairs() =>
     [
         new("warmup_steps", WarmupSteps.ToString()),
         new("cooldown_steps", CooldownSteps.ToString()),

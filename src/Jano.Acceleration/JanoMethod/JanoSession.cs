@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Jano.Core.Acceleration;
+using Jano.Core.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -86,6 +87,8 @@ public sealed class JanoSession : IAcceleratorSession
         }
         foreach (var f in _features) f.Dispose();
         _features.Clear();
+        if (!_analysis.Degenerate && (_options.TargetSpeedup is not null || _options.TargetPsnr is not null))
+            ApplyTarget(_analysis);
         if (_analysis.Degenerate)
         {
             _notes.Add("degenerate complexity score (all blocks equal): fell back to full compute");
@@ -96,6 +99,32 @@ public sealed class JanoSession : IAcceleratorSession
             _partition = new TokenPartition(levels, _plan.InitialNoise.device);
         }
         _analysisSeconds = sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Thresholds chosen for a target (null without one, or before the analysis).</summary>
+    public (double Static, double Medium, double Predicted)? ChosenThresholds { get; private set; }
+
+    /// <summary>Current step's level (0 full, 1..3 per the interleaved schedule), valid after <see cref="BeginStep"/>.</summary>
+    internal int Level => _level;
+
+    /// <summary>The per-branch-rows output buffer (for step-level caches layered on Jano).</summary>
+    internal OutputBuffer Outputs => _outputs;
+
+    /// <summary>Re-levels the analysed blocks with thresholds chosen for the target from the scores alone (no model runs).</summary>
+    private void ApplyTarget(ComplexityAnalysis a)
+    {
+        var chosen = _options.TargetSpeedup is { } speedup
+            ? ThresholdTargeting.ForSpeedup(a.Score, _plan.Steps, _options, speedup)
+            : ThresholdTargeting.ForPsnr(a.Score, _plan.Steps, _options, _options.TargetPsnr!.Value);
+        float staticCut = (float)chosen.Static, mediumCut = (float)chosen.Medium;
+        var levels = a.Score.Select(x => x <= staticCut ? 1 : x <= mediumCut ? 2 : 3).ToArray();
+        _analysis = new ComplexityAnalysis(a.Grid, a.RawScore, a.Score, levels, a.FeatureCount, a.Lag, a.Degenerate, a.Temporal, a.Spatial);
+        ChosenThresholds = chosen;
+        string target = _options.TargetSpeedup is { } t
+            ? $"target_speedup {OptionList.Format(t)}"
+            : $"target_psnr {OptionList.Format(_options.TargetPsnr!.Value)} (default PSNR table, not calibrated)";
+        _notes.Add($"{target}: chose static_thresh {OptionList.Format(chosen.Static)}, medium_thresh {OptionList.Format(chosen.Medium)}, " +
+                   $"predicted speedup {chosen.Predicted.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)} (overhead {OptionList.Format(_options.Overhead)})");
     }
 
     public AcceleratorReport Report()

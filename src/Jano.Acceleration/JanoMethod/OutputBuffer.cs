@@ -29,6 +29,14 @@ public sealed class OutputBuffer : IDisposable
         return buffer.clone();
     }
 
+    /// <summary>A copy of the last full output [B, N, P] kept for <paramref name="rows"/>.</summary>
+    public Tensor Current(string rows)
+    {
+        if (!_buffers.TryGetValue(rows, out var buffer))
+            throw new InvalidOperationException($"no output buffer for rows [{rows}]: a level-3 step must come first");
+        return buffer.clone();
+    }
+
     public void Dispose()
     {
         foreach (var t in _buffers.Values) t.Dispose();

@@ -1,3 +1,4 @@
+using Jano.Acceleration.JanoCombo;
 using Jano.Acceleration.JanoMethod;
 using Jano.Acceleration.EasyCache;
 using Jano.Acceleration.MagCache;
@@ -25,6 +26,8 @@ public static class AcceleratorCatalog
         }),
         ["jano"] = ("Jano: complexity-aware token skipping with frozen-token K/V caches", (spec, user) =>
             new JanoAccelerator(new JanoOptions().With(OptionList.Parse(spec.JanoPreset)).With(OptionList.Parse(user)))),
+        ["jano+teacache"] = ("Jano with a TeaCache step cache on cheap steps: skips a level-1/2 forward while block 0's probe barely changes", (spec, user) =>
+            new JanoTeaCacheAccelerator(new JanoTeaCacheOptions { Jano = new JanoOptions().With(OptionList.Parse(spec.JanoPreset)) }.With(OptionList.Parse(user)))),
         ["teacache"] = ("TeaCache: skip the block stack while the rescaled change of block 0's modulated input stays small", (_, user) =>
             new TeaCacheAccelerator(new TeaCacheOptions().With(OptionList.Parse(user)))),
         ["magcache"] = ("MagCache: skip the block stack by accumulated residual-magnitude-ratio error, at most K in a row", (_, user) =>
