@@ -14,7 +14,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
     {
         [CommandOption("--prompt <TEXT>")][Description("What to generate (for the Fashion-MNIST models: a class name).")]
         public string? Prompt { get; init; }
-        [CommandOption("--model <NAME>")][Description("Model name (see `jano models`).")][DefaultValue(ModelCatalog.DefaultModel)]
+        [CommandOption("--model <NAME>")][Description("Model name (see `jano models`) or a Wan2.1-T2V checkpoint folder.")][DefaultValue(ModelCatalog.DefaultModel)]
         public string Model { get; init; } = ModelCatalog.DefaultModel;
         [CommandOption("--accel <NAME>")][Description("Accelerator: none, jano, teacache, magcache, easycache, pab, toca or ras.")][DefaultValue("none")]
         public string Accel { get; init; } = "none";
@@ -44,8 +44,11 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         public string Out { get; init; } = "out";
         [CommandOption("--device <DEV>")][Description("cpu or cuda.")][DefaultValue("cpu")]
         public string Device { get; init; } = "cpu";
-        [CommandOption("--dtype <T>")][Description("float32 or bfloat16.")][DefaultValue("float32")]
-        public string DType { get; init; } = "float32";
+        [CommandOption("--dtype <T>")][Description("float32 or bfloat16 (default: float32; bfloat16 for a Wan2.1 folder).")]
+        public string? DType { get; init; }
+
+        [CommandOption("--sampler <NAME>")][Description("Wan2.1 folders: unipc (default) or euler.")]
+        public string? Sampler { get; init; }
         [CommandOption("--sequential-branches")][Description("Run cond and uncond as two forwards instead of one batch of 2.")]
         public bool SequentialBranches { get; init; }
 
@@ -74,11 +77,11 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             OutDir = s.Out,
             Device = s.Device,
             DType = s.DType,
+            Sampler = s.Sampler,
             BatchBranches = !s.SequentialBranches,
         };
         using var job = GenerateJob.Prepare(options, new ModelCatalog(CliApp.AssetsRoot));
-        var spec = job.Loaded.Spec;
-        AnsiConsole.MarkupLine($"[bold]{spec.Name}[/] ({Markup.Escape(job.Loaded.WeightsSource)}), prompt [bold]{Markup.Escape(options.Prompt)}[/], " +
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(job.ModelName)}[/] ({Markup.Escape(job.WeightsSource)}), prompt [bold]{Markup.Escape(options.Prompt)}[/], " +
                                $"{job.Request.Steps} steps, guidance {job.Request.Guidance}, seed {options.Seed}, accel [bold]{job.Accelerator.Name}[/]");
         if (job.Accelerator.Options.Count > 0)
             AnsiConsole.MarkupLine("options: " + Markup.Escape(string.Join(",", job.Accelerator.Options.Select(kv => $"{kv.Key}={kv.Value}"))));

@@ -16,6 +16,11 @@ public sealed class ModelsCommand : Command
             table.AddRow(s.Name, catalog.HasWeights(s) ? "trained" : "random (seeded)", $"{s.Width}x{s.Height}", s.Frames.ToString(),
                 s.Steps.ToString(), s.Guidance.ToString(), s.Shift.ToString(), Markup.Escape(s.Description));
         }
+        foreach (var w in ModelCatalog.WanSpecs)
+        {
+            table.AddRow(w.Name, "bring your own (--model PATH)", $"{w.Width}x{w.Height}", w.Frames.ToString(),
+                w.Steps.ToString(), w.Guidance.ToString(), w.Shift.ToString(), Markup.Escape(w.Description));
+        }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("prompts: " + Markup.Escape(string.Join(", ", FashionMnistClasses.Names)) + " (case-insensitive; t-shirt and top accepted)");
         var accels = new Table().AddColumns("accelerator", "description");
@@ -23,6 +28,8 @@ public sealed class ModelsCommand : Command
         AnsiConsole.Write(accels);
         foreach (var s in ModelCatalog.Specs)
             AnsiConsole.MarkupLine($"{s.Name} jano preset: " + Markup.Escape(s.JanoPreset));
+        foreach (var w in ModelCatalog.WanSpecs)
+            AnsiConsole.MarkupLine($"{w.Name} jano preset: " + Markup.Escape(w.JanoPreset) + "; weights: bring your own (--model PATH)");
         return 0;
     }
 }

@@ -17,17 +17,17 @@ namespace Jano.Engine.Catalog;
 /// </summary>
 public static class AcceleratorCatalog
 {
-    private static readonly Dictionary<string, (string Description, Func<ModelSpec, string?, IAccelerator> Create)> Factories = new()
+    private static readonly Dictionary<string, (string Description, Func<string, string?, IAccelerator> Create)> Factories = new()
     {
         ["none"] = ("plain sampling, every token every step", (_, user) =>
         {
             if (OptionList.Parse(user).Count > 0) throw new ArgumentException("accelerator 'none' takes no options");
             return new NoAccelerator();
         }),
-        ["jano"] = ("Jano: complexity-aware token skipping with frozen-token K/V caches", (spec, user) =>
-            new JanoAccelerator(new JanoOptions().With(OptionList.Parse(spec.JanoPreset)).With(OptionList.Parse(user)))),
-        ["jano+teacache"] = ("Jano with a TeaCache step cache on cheap steps: skips a level-1/2 forward while block 0's probe barely changes", (spec, user) =>
-            new JanoTeaCacheAccelerator(new JanoTeaCacheOptions { Jano = new JanoOptions().With(OptionList.Parse(spec.JanoPreset)) }.With(OptionList.Parse(user)))),
+        ["jano"] = ("Jano: complexity-aware token skipping with frozen-token K/V caches", (preset, user) =>
+            new JanoAccelerator(new JanoOptions().With(OptionList.Parse(preset)).With(OptionList.Parse(user)))),
+        ["jano+teacache"] = ("Jano with a TeaCache step cache on cheap steps: skips a level-1/2 forward while block 0's probe barely changes", (preset, user) =>
+            new JanoTeaCacheAccelerator(new JanoTeaCacheOptions { Jano = new JanoOptions().With(OptionList.Parse(preset)) }.With(OptionList.Parse(user)))),
         ["teacache"] = ("TeaCache: skip the block stack while the rescaled change of block 0's modulated input stays small", (_, user) =>
             new TeaCacheAccelerator(new TeaCacheOptions().With(OptionList.Parse(user)))),
         ["magcache"] = ("MagCache: skip the block stack by accumulated residual-magnitude-ratio error, at most K in a row", (_, user) =>
@@ -46,10 +46,14 @@ public static class AcceleratorCatalog
 
     public static string Describe(string name) => Factories[name].Description;
 
-    public static IAccelerator Create(string name, ModelSpec spec, string? userOptions)
+    public static IAccelerator Create(string name, ModelSpec spec, string? userOptions) => Create(name, spec.JanoPreset, userOptions);
+
+    /// <summary>Creates accelerator <paramref name="name"/> with the model's Jano preset <paramref name="janoPreset"/>
+    /// (<c>k=v,...</c>) under the user's options.</summary>
+    public static IAccelerator Create(string name, string janoPreset, string? userOptions)
     {
         if (!Factories.TryGetValue(name.ToLowerInvariant(), out var f))
             throw new ArgumentException($"unknown accelerator '{name}'; available: {string.Join(", ", Factories.Keys)}");
-        return f.Create(spec, userOptions);
+        return f.Create(janoPreset, userOptions);
     }
 }

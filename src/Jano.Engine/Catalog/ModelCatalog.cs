@@ -1,5 +1,6 @@
 using Jano.Core.Weights;
 using Jano.Models.Dit;
+using Jano.Models.Wan;
 
 namespace Jano.Engine.Catalog;
 
@@ -47,6 +48,30 @@ public sealed class ModelCatalog
             EvalSamplesPerClass = 5,
         },
     ];
+
+    /// <summary>Wan2.1 text-to-video entries (weights: bring your own, <c>jano generate --model PATH</c>).</summary>
+    public static IReadOnlyList<WanModelSpec> WanSpecs { get; } =
+    [
+        new WanModelSpec
+        {
+            Name = "wan2.1-t2v-1.3b",
+            Description = "Wan2.1 text-to-video 1.3B (1536 wide, 30 layers), 832x480, 81 frames, UniPC",
+            Config = WanConfig.T2V_1_3B,
+        },
+        new WanModelSpec
+        {
+            Name = "wan2.1-t2v-14b",
+            Description = "Wan2.1 text-to-video 14B (5120 wide, 40 layers), 1280x720, 81 frames, UniPC",
+            Config = WanConfig.T2V_14B,
+            Width = 1280,
+            Height = 720,
+        },
+    ];
+
+    /// <summary>The Wan entry whose architecture equals <paramref name="config"/>'s (width, depth, heads), or null.</summary>
+    public static WanModelSpec? FindWan(WanConfig config) =>
+        WanSpecs.FirstOrDefault(s => s.Config.Dim == config.Dim && s.Config.NumLayers == config.NumLayers
+                                     && s.Config.NumHeads == config.NumHeads && s.Config.FfnDim == config.FfnDim);
 
     /// <summary>The spec named <paramref name="name"/>; unknown names are an <see cref="ArgumentException"/> listing the valid ones.</summary>
     public static ModelSpec Find(string name) =>

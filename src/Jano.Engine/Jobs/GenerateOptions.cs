@@ -4,6 +4,7 @@ namespace Jano.Engine.Jobs;
 public sealed record GenerateOptions
 {
     public required string Prompt { get; init; }
+    /// <summary>A catalog name, or the path of a folder laid out like the official Wan2.1-T2V release.</summary>
     public string Model { get; init; } = Catalog.ModelCatalog.DefaultModel;
     public string Accel { get; init; } = "none";
     public string? AccelOptions { get; init; }
@@ -19,7 +20,10 @@ public sealed record GenerateOptions
     public bool Compare { get; init; }
     public required string OutDir { get; init; }
     public string Device { get; init; } = "cpu";
-    public string DType { get; init; } = "float32";
+    /// <summary>float32 or bfloat16; null: the model's default (float32; bfloat16 for Wan folders).</summary>
+    public string? DType { get; init; }
+    /// <summary>Wan only: <c>unipc</c> (default) or <c>euler</c>; the Fashion-MNIST models always use Euler.</summary>
+    public string? Sampler { get; init; }
     /// <summary>Intra-op threads; null keeps libtorch's default.</summary>
     public int? Threads { get; init; }
     /// <summary>Batch cond and uncond into one forward.</summary>

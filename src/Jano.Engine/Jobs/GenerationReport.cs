@@ -14,6 +14,8 @@ public sealed class GenerationReport
     [JsonPropertyName("seed")] public required long Seed { get; init; }
     [JsonPropertyName("guidance")] public required double Guidance { get; init; }
     [JsonPropertyName("shift")] public required double Shift { get; init; }
+    /// <summary>Sampler: <c>euler</c> or <c>unipc</c> (Wan).</summary>
+    [JsonPropertyName("sampler")] public string? Sampler { get; init; }
     [JsonPropertyName("size")] public required string Size { get; init; }
     [JsonPropertyName("frames")] public required int Frames { get; init; }
     [JsonPropertyName("threads")] public required int Threads { get; init; }

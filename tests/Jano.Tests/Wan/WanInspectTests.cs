@@ -110,15 +110,19 @@ public sealed class WanInspectTests : IDisposable
     }
 
     [Fact]
-    public void Vae_pth_is_checked_against_the_released_vae_and_pth_errors_are_reported()
+    public void Vae_pth_is_checked_against_the_released_vae_structure_and_pth_errors_are_reported()
     {
         MakeDitOnly();
         AddPlaceholders();
         File.Copy(WanFixtures.PathOf("vae-tiny.pth"), At(InspectJob.VaeFile), overwrite: true);
         var vae = InspectJob.Run(_dir.FullName).Items.Single(i => i.Name == InspectJob.VaeFile);
-        Assert.Equal("invalid", vae.Status); // tiny VAE: dim 8, not 96
+        Assert.Equal("ok", vae.Status); // tiny VAE: the released structure at dim 8 (the width is read from encoder.conv1)
         Assert.Contains("194 tensors (F32)", vae.Detail);
-        Assert.Contains("wrong shapes", vae.Detail);
+        Assert.Contains("structure at dim 8", vae.Detail);
+
+        File.Copy(Path.Combine(Path.GetDirectoryName(WanFixtures.Directory)!, "pth", "plain.pth"), At(InspectJob.VaeFile), overwrite: true);
+        vae = InspectJob.Run(_dir.FullName).Items.Single(i => i.Name == InspectJob.VaeFile);
+        Assert.Equal("invalid", vae.Status); // not a VAE state_dict
 
         File.Copy(Path.Combine(Path.GetDirectoryName(WanFixtures.Directory)!, "pth", "malicious.pth"), At(InspectJob.T5File), overwrite: true);
         var t5 = InspectJob.Run(_dir.FullName).Items.Single(i => i.Name == InspectJob.T5File);
