@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using Jano.Engine.Bench;
 using Jano.Engine.Catalog;
+using Jano.Engine.Jobs;
+using Jano.Engine.Pipelines;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -29,12 +31,25 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public int? Threads { get; init; }
         [CommandOption("--out <DIR>")][DefaultValue("bench")]
         public string Out { get; init; } = "bench";
+        [CommandOption("--timing-only")][Description("Wan models: time one forward per Jano level (full, L3, L2, L1) instead of benchmarking; needs --random-weights and --level-fractions.")]
+        public bool TimingOnly { get; init; }
+        [CommandOption("--random-weights")][Description("With --timing-only: seeded random weights (no checkpoint needed).")]
+        public bool RandomWeights { get; init; }
+        [CommandOption("--level-fractions <S,M,A>")][Description("With --timing-only: fractions of static, medium and active tokens (sum 1).")]
+        public string? LevelFractions { get; init; }
+        [CommandOption("--latent <CxTxHxW>")][Description("With --timing-only: latent shape (default: the model's size and frames).")]
+        public string? Latent { get; init; }
+        [CommandOption("--forwards <N>")][Description("With --timing-only: timed forwards per level (at least 3).")][DefaultValue(3)]
+        public int Forwards { get; init; } = 3;
+        [CommandOption("--dtype <T>")][Description("With --timing-only: float32 or bfloat16.")][DefaultValue("float32")]
+        public string DType { get; init; } = "float32";
         [CommandOption("--resume")][Description("Keep bench.jsonl and skip finished (method, setting, prompt, seed) runs.")]
         public bool Resume { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
+        if (s.TimingOnly) return Timing(s, cancellationToken);
         var options = new BenchOptions
         {
             Model = s.Model,
@@ -50,6 +65,39 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         };
         var records = BenchJob.Execute(options, new ModelCatalog(CliApp.AssetsRoot), line => Console.Out.WriteLine(line), cancellationToken);
         AnsiConsole.MarkupLine($"{records.Count} records; wrote {string.Join(", ", BenchJob.Files)} to {Markup.Escape(Path.GetFullPath(s.Out))}");
+        return 0;
+    }
+
+    private static int Timing(Settings s, CancellationToken cancellationToken)
+    {
+        if (!s.RandomWeights) throw new ArgumentException("--timing-only needs --random-weights (no checkpoint is loaded)");
+        if (s.LevelFractions is null) throw new ArgumentException("--timing-only needs --level-fractions s,m,a");
+        var spec = ModelCatalog.WanSpecs.FirstOrDefault(w => string.Equals(w.Name, s.Model, StringComparison.OrdinalIgnoreCase))
+                   ?? throw new ArgumentException($"--timing-only takes a Wan model: {string.Join(", ", ModelCatalog.WanSpecs.Select(w => w.Name))}");
+        long[] latent;
+        if (s.Latent is null) latent = WanPipeline.LatentShape(spec.Config, spec.Width, spec.Height, spec.Frames);
+        else
+        {
+            var parts = s.Latent.Split('x');
+            if (parts.Length != 4 || parts.Any(p => !long.TryParse(p, out var v) || v < 1))
+                throw new ArgumentException($"--latent '{s.Latent}' must be CxTxHxW with positive integers, e.g. 16x7x24x32");
+            latent = parts.Select(long.Parse).ToArray();
+        }
+        RuntimeSettings.ApplyThreads(s.Threads);
+        var report = WanTimingJob.Run(new WanTimingOptions
+        {
+            Model = spec.Name,
+            Config = spec.Config,
+            LatentShape = latent,
+            LevelFractions = WanTimingJob.ParseFractions(s.LevelFractions),
+            Forwards = s.Forwards,
+            DType = RuntimeSettings.ParseDType(s.DType),
+            OutDir = s.Out,
+        }, line => Console.Out.WriteLine(line), cancellationToken);
+        foreach (var (level, rel) in report.Relative)
+            Console.Out.WriteLine($"{level}: {report.Median[level]:F3} s = {rel:F3} of a full forward ({report.Rows[level]} of {report.Tokens} rows)");
+        Console.Out.WriteLine($"50-step schedule (10 full / 7 L3 / 7 L2 / 26 L1): {report.ScheduleRatio:F3} of 50 full steps, speedup {report.ScheduleSpeedup:F2}x");
+        AnsiConsole.MarkupLine($"wrote timing.json to {Markup.Escape(Path.GetFullPath(s.Out))}");
         return 0;
     }
 }
