@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Jano.Core.Acceleration;
 using Jano.Core.Diffusion;
 using Jano.Core.Sampling;
@@ -23,12 +22,7 @@ public sealed class FlowPipeline
     }
 
     /// <summary>Seeded initial noise x_T [C, T, H, W] in fp32 on the model's device (same seed → same noise on every machine run).</summary>
-    public Tensor InitialNoise(long[] shape, long seed)
-    {
-        using var gen = new Generator((ulong)seed);
-        using var cpu = torch.randn(shape, dtype: ScalarType.Float32, generator: gen);
-        return cpu.to(_model.Device);
-    }
+    public Tensor InitialNoise(long[] shape, long seed) => DenoisingLoop.SeededNoise(shape, seed, _model.Device);
 
     /// <param name="observe">Optional: called each step with the step, the guided velocity [C, T, H, W] and the latent after the
     /// step; the tensors are only valid during the call.</param>
@@ -48,54 +42,11 @@ public sealed class FlowPipeline
         using var batchedContext = cfg && request.BatchBranches ? torch.cat([cond, uncond!], 0) : null;
         var plan = new GenerationPlan(request.Steps, sampler.Sigmas, branches, noise);
 
-        var records = new List<StepRecord>(request.Steps);
-        var x = noise.clone();
-        x.DetachFromDisposeScope();
-        bool cuda = _model.Device.type == DeviceType.CUDA;
-        var total = Stopwatch.StartNew();
-        AcceleratorReport report;
-        try
-        {
-            using var session = accelerator.Begin(descriptor, plan);
-            for (int i = 0; i < request.Steps; i++)
-            {
-                cancel.ThrowIfCancellationRequested();
-                var stepWatch = Stopwatch.StartNew();
-                using var scope = NewDisposeScope();
-                var step = new StepInfo(i, request.Steps, sampler.Sigmas[i], sampler.Sigmas[i + 1]);
-                session.BeginStep(step);
-                var velocity = cfg
-                    ? Guided(session, x, sampler.Timestep(i), cond, uncond!, batchedContext, request.Guidance)
-                    : Forward(session, [GuidanceBranch.Cond], x.unsqueeze(0), sampler.Timestep(i), cond).squeeze(0); // [C, T, H, W]
-                var summary = session.EndStep(step, velocity);
-                var next = sampler.Step(velocity, i, x);
-                if (cuda) torch.cuda.synchronize();
-                observe?.Invoke(step, velocity, next);
-                next.DetachFromDisposeScope();
-                x.Dispose();
-                x = next;
-                records.Add(new StepRecord(i, summary.Level, summary.TokensComputed, stepWatch.Elapsed.TotalSeconds, summary.Note));
-                onStep?.Invoke(i + 1, request.Steps);
-            }
-            report = session.Report();
-        }
-        catch
-        {
-            x.Dispose();
-            throw;
-        }
-        double latency = total.Elapsed.TotalSeconds;
-        var latent = x.to(CPU);
-        if (!ReferenceEquals(latent, x)) x.Dispose();
-        return new GenerationResult
-        {
-            Latent = latent,
-            LatencySeconds = latency,
-            Steps = records,
-            Accelerator = report,
-            Branches = branches.Length,
-            TokenCount = descriptor.TokenCount,
-        };
+        return DenoisingLoop.Run(accelerator, descriptor, plan, _model.Device,
+            (session, step, x) => cfg
+                ? Guided(session, x, sampler.Timestep(step.Index), cond, uncond!, batchedContext, request.Guidance)
+                : Forward(session, [GuidanceBranch.Cond], x.unsqueeze(0), sampler.Timestep(step.Index), cond).squeeze(0), // [C, T, H, W]
+            sampler.Step, onStep, cancel, observe);
     }
 
     // v = v_u + g·(v_c − v_u), fp32 [C, T, H, W]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Jano.Core.Acceleration;
 using Jano.Core.Sampling;
@@ -169,57 +168,16 @@ public sealed class WanPipeline : IDisposable
         GuidanceBranch[] branches = cfg ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond];
         using var c = cond.to(Device);
         using var u = uncond.to(Device);
-        Tensor noise;
-        using (var gen = new Generator((ulong)request.Seed))
-        using (var cpu = randn(request.LatentShape, dtype: ScalarType.Float32, generator: gen))
-            noise = cpu.to(Device).clone();
-        using var noiseOwner = noise;
-        var x = noise.clone();
+        using var noise = DenoisingLoop.SeededNoise(request.LatentShape, request.Seed, Device);
         var plan = new GenerationPlan(request.Steps, sigmas, branches, noise);
-        var records = new List<StepRecord>(request.Steps);
-        var total = Stopwatch.StartNew();
-        AcceleratorReport report;
-        try
-        {
-            using var session = accelerator.Begin(descriptor, plan);
-            for (int i = 0; i < request.Steps; i++)
+        return DenoisingLoop.Run(accelerator, descriptor, plan, Device,
+            (session, step, x) =>
             {
-                cancel.ThrowIfCancellationRequested();
-                var watch = Stopwatch.StartNew();
-                using var scope = NewDisposeScope();
-                var step = new StepInfo(i, request.Steps, sigmas[i], sigmas[i + 1]);
-                session.BeginStep(step);
-                double timestep = uni?.Timestep(i) ?? euler!.Timestep(i);
+                double timestep = uni?.Timestep(step.Index) ?? euler!.Timestep(step.Index);
                 var vc = Forward(model, session, GuidanceBranch.Cond, x, timestep, c);
-                var velocity = cfg ? Guide(vc, Forward(model, session, GuidanceBranch.Uncond, x, timestep, u), request.Guidance) : vc;
-                var summary = session.EndStep(step, velocity);
-                var next = uni?.Step(velocity, i, x) ?? euler!.Step(velocity, i, x);
-                if (Device.type == DeviceType.CUDA) cuda.synchronize();
-                next.DetachFromDisposeScope();
-                x.Dispose();
-                x = next;
-                records.Add(new StepRecord(i, summary.Level, summary.TokensComputed, watch.Elapsed.TotalSeconds, summary.Note));
-                onStep?.Invoke(i + 1, request.Steps);
-            }
-            report = session.Report();
-        }
-        catch
-        {
-            x.Dispose();
-            throw;
-        }
-        double latency = total.Elapsed.TotalSeconds;
-        var latent = x.to(CPU);
-        if (!ReferenceEquals(latent, x)) x.Dispose();
-        return new GenerationResult
-        {
-            Latent = latent,
-            LatencySeconds = latency,
-            Steps = records,
-            Accelerator = report,
-            Branches = branches.Length,
-            TokenCount = descriptor.TokenCount,
-        };
+                return cfg ? Guide(vc, Forward(model, session, GuidanceBranch.Uncond, x, timestep, u), request.Guidance) : vc;
+            },
+            (v, i, x) => uni?.Step(v, i, x) ?? euler!.Step(v, i, x), onStep, cancel);
     }
 
     /// <summary>Decodes a latent [16, T, H, W] with the folder's VAE (fp32, built on the CPU, freed afterwards) into a
