@@ -19,6 +19,8 @@ public static class CliApp
                 .WithExample("generate", "--prompt", "sneaker", "--accel", "jano", "--compare");
             config.AddCommand<BenchCommand>("bench").WithDescription("Benchmark full compute against every accelerator and setting (speedup, PSNR/SSIM, ideal speedup).")
                 .WithExample("bench", "--quick", "--threads", "1");
+            config.AddCommand<CalibrateCommand>("calibrate").WithDescription("Fit TeaCache coefficients, MagCache ratios and Jano's cost/quality table for a model (calibration seeds, never the bench's).")
+                .WithExample("calibrate", "--model", "fmnist-video", "--threads", "2");
             config.AddCommand<ModelsCommand>("models").WithDescription("List the models and accelerators this build knows.");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a Fashion-MNIST model (rectified flow, resumable checkpoints).");
             config.AddCommand<TrainClassifierCommand>("train-classifier").WithDescription("Train the classifier that `jano eval` uses for a model (writes assets/classifiers/).");

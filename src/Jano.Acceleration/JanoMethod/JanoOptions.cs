@@ -29,13 +29,16 @@ public sealed record JanoOptions
     public double? TargetPsnr { get; init; }
     /// <summary>Fixed per-step cost (embedding, head, sampler) as a fraction of a full step, for the cost model.</summary>
     public double Overhead { get; init; } = 0.1;
+    /// <summary>(skipped fraction of token-steps, PSNR dB) points for <c>target_psnr</c>, from <c>jano calibrate</c>;
+    /// null: <see cref="ThresholdTargeting.DefaultPsnrTable"/>. Given as <c>psnr_table=0:60;0.2:41.5;...</c>.</summary>
+    public IReadOnlyList<(double Skipped, double Psnr)>? PsnrTable { get; init; }
 
     /// <summary>Option keys in display order.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [
         "warmup_steps", "cooldown_steps", "static_thresh", "static_interval", "medium_thresh", "medium_interval",
         "analyze_block_size", "t_weight", "d_strength", "d_distance", "enhance", "include_xt",
-        "target_speedup", "target_psnr", "overhead",
+        "target_speedup", "target_psnr", "overhead", "psnr_table",
     ];
 
     /// <summary>Applies <c>k=v</c> pairs on top of this record; unknown keys and bad values are errors naming the key.
@@ -70,11 +73,32 @@ public sealed record JanoOptions
                 "target_speedup" => o with { TargetSpeedup = OptionList.Double(key, value), TargetPsnr = null },
                 "target_psnr" => o with { TargetPsnr = OptionList.Double(key, value), TargetSpeedup = null },
                 "overhead" => o with { Overhead = OptionList.Double(key, value) },
+                "psnr_table" => o with { PsnrTable = ParsePsnrTable(value) },
                 _ => throw new ArgumentException($"unknown option '{key}' for jano (valid: {string.Join(", ", Keys)})"),
             };
         }
         o.CheckRanges();
         return o;
+    }
+
+    /// <summary>Parses <c>s:p;s:p;...</c>: skipped fractions strictly increasing in [0, 1], PSNR not increasing.</summary>
+    public static IReadOnlyList<(double Skipped, double Psnr)> ParsePsnrTable(string value)
+    {
+        var points = new List<(double Skipped, double Psnr)>();
+        foreach (var part in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var xy = part.Split(':');
+            if (xy.Length != 2) throw new ArgumentException($"psnr_table: '{part}' is not skipped:psnr");
+            points.Add((OptionList.Double("psnr_table", xy[0]), OptionList.Double("psnr_table", xy[1])));
+        }
+        if (points.Count < 2) throw new ArgumentException("psnr_table needs at least 2 points (skipped:psnr;...)");
+        for (int i = 0; i < points.Count; i++)
+        {
+            if (!(points[i].Skipped >= 0 && points[i].Skipped <= 1)) throw new ArgumentException($"psnr_table: skipped fraction {OptionList.Format(points[i].Skipped)} must be in [0, 1]");
+            if (i > 0 && !(points[i].Skipped > points[i - 1].Skipped)) throw new ArgumentException("psnr_table: skipped fractions must increase");
+            if (i > 0 && points[i].Psnr > points[i - 1].Psnr) throw new ArgumentException("psnr_table: PSNR must not increase with the skipped fraction");
+        }
+        return points;
     }
 
     /// <summary>Range checks that need no run context.</summary>
@@ -115,6 +139,8 @@ public sealed record JanoOptions
         if (TargetSpeedup is { } ts) pairs.Add(new("target_speedup", OptionList.Format(ts)));
         if (TargetPsnr is { } tp) pairs.Add(new("target_psnr", OptionList.Format(tp)));
         if (TargetSpeedup is not null || TargetPsnr is not null) pairs.Add(new("overhead", OptionList.Format(Overhead)));
+        if (TargetPsnr is not null && PsnrTable is { } table)
+            pairs.Add(new("psnr_table", string.Join(";", table.Select(p => $"{OptionList.Format(p.Skipped)}:{OptionList.Format(p.Psnr)}"))));
         return pairs;
     }
 

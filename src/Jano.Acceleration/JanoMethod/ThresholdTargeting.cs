@@ -10,7 +10,7 @@ namespace Jano.Acceleration.JanoMethod;
 /// ≤ medium → medium, else active); the token map's majority vote moves them only slightly.</para>
 /// <para>Search: medium_thresh runs over "nothing" (−1) and the 0/100 … 100/100 quantiles of the scores; static_thresh
 /// over medium·{0, ¼, ½, ¾, 1} and −1, so static_thresh ≤ medium_thresh always holds.</para>
-/// <para>PSNR: without a <c>jano calibrate</c> table the predicted PSNR is a conservative default, monotone
+/// <para>PSNR: from the option <c>psnr_table</c> (written by <c>jano calibrate</c> for a model); without it the predicted PSNR is a conservative default, monotone
 /// decreasing in the skipped fraction of token-steps (see <see cref="DefaultPsnrTable"/>); it is not measured for
 /// the model at hand.</para>
 /// </summary>
@@ -51,10 +51,11 @@ public static class ThresholdTargeting
         return skipped / steps;
     }
 
-    /// <summary>Predicted PSNR (dB) for a skipped fraction, from <see cref="DefaultPsnrTable"/>.</summary>
-    public static double PredictedPsnr(double skippedFraction)
+    /// <summary>Predicted PSNR (dB) for a skipped fraction, linearly interpolated in <paramref name="table"/>
+    /// (default: <see cref="DefaultPsnrTable"/>); beyond the last point, its PSNR.</summary>
+    public static double PredictedPsnr(double skippedFraction, IReadOnlyList<(double Skipped, double Psnr)>? table = null)
     {
-        var t = DefaultPsnrTable;
+        var t = table ?? DefaultPsnrTable;
         if (skippedFraction <= t[0].Skipped) return t[0].Psnr;
         for (int i = 1; i < t.Count; i++)
         {
@@ -97,7 +98,7 @@ public static class ThresholdTargeting
         foreach (var (st, md) in Candidates(scores))
         {
             var shares = Shares(scores, st, md);
-            if (PredictedPsnr(SkippedFraction(steps, o, shares)) < target) continue;
+            if (PredictedPsnr(SkippedFraction(steps, o, shares), o.PsnrTable) < target) continue;
             double predicted = PredictedSpeedup(steps, o, shares);
             if (predicted > best.Predicted + 1e-12) best = (st, md, predicted);
         }

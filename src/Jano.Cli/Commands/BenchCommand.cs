@@ -17,7 +17,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public bool Quick { get; init; }
         [CommandOption("--model <NAME>")][Description("Model name (see `jano models`).")][DefaultValue(ModelCatalog.DefaultModel)]
         public string Model { get; init; } = ModelCatalog.DefaultModel;
-        [CommandOption("--methods <LIST>")][Description("Comma-separated methods (default: jano,teacache,magcache,easycache,pab,toca,ras).")]
+        [CommandOption("--methods <LIST>")][Description("Comma-separated methods (default: jano,jano+teacache,jano-target,teacache,magcache,easycache,pab,toca,ras).")]
         public string? Methods { get; init; }
         [CommandOption("--prompts <N>")][DefaultValue(10)]
         public int Prompts { get; init; } = 10;
@@ -45,6 +45,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         public string DType { get; init; } = "float32";
         [CommandOption("--resume")][Description("Keep bench.jsonl and skip finished (method, setting, prompt, seed) runs.")]
         public bool Resume { get; init; }
+        [CommandOption("--off-pairs <N>")][Description("Time every method's off setting on the first N prompt/seed pairs (--quick: at most 1).")][DefaultValue(2)]
+        public int OffPairs { get; init; } = 2;
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -62,6 +64,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             OutDir = s.Out,
             Resume = s.Resume,
             Quick = s.Quick,
+            OffPairs = s.OffPairs,
         };
         var records = BenchJob.Execute(options, new ModelCatalog(CliApp.AssetsRoot), line => Console.Out.WriteLine(line), cancellationToken);
         AnsiConsole.MarkupLine($"{records.Count} records; wrote {string.Join(", ", BenchJob.Files)} to {Markup.Escape(Path.GetFullPath(s.Out))}");

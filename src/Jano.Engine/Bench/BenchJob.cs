@@ -11,11 +11,15 @@ using Jano.Engine.Pipelines;
 namespace Jano.Engine.Bench;
 
 /// <summary>
-/// <c>jano bench</c>: for each prompt and seed, one full-compute run and every (method, setting) run, interleaved in
-/// this process after one untimed warm-up; each run's record (latency samples, speedup vs the same prompt/seed's full
-/// run, PSNR/SSIM vs its output, analytic ideal speedup, cache bytes, peak RSS) is appended to <c>bench.jsonl</c> as it
-/// finishes, so <c>--resume</c> skips finished runs. At the end writes <c>bench.json</c>, <c>bench.md</c>,
-/// <c>frontier.png</c> and <c>levels.png</c> (all atomically).
+/// <c>jano bench</c>: for each prompt and seed, full compute and every (method, setting) run in one process.
+/// Timing protocol: one untimed warm-up (a full generation and one run of every method) before the first timed
+/// run; per prompt/seed the method groups run in an order rotated by the pair's index, and full compute is timed
+/// before the first group and again after every second group, so drift and contention hit both sides alike; the full
+/// latency of a pair is the median of all its full samples. Each run's record (latency samples, speedup against that
+/// median, PSNR/SSIM against the full output, analytic ideal speedup, cache bytes, peak RSS, per-step times and
+/// token shares) is appended to <c>bench.jsonl</c> as it finishes, so <c>--resume</c> skips finished runs. Each
+/// method's off setting runs on the first <see cref="BenchOptions.OffPairs"/> pairs. At the end writes
+/// <c>bench.json</c>, <c>bench.md</c> (table plus goal lines), <c>frontier.png</c> and <c>levels.png</c> (atomically).
 /// </summary>
 public static class BenchJob
 {
@@ -25,7 +29,7 @@ public static class BenchJob
     /// <summary>Output file names.</summary>
     public static IReadOnlyList<string> Files { get; } = ["bench.jsonl", "bench.json", "bench.md", "frontier.png", "levels.png"];
 
-    private sealed record Run(string Method, string Setting, IAccelerator Accelerator);
+    private sealed record Run(string Method, string Setting, IAccelerator Accelerator, bool Off);
 
     /// <summary>Runs the bench; <paramref name="progress"/> gets one line per finished run. Returns every record (resumed ones included).</summary>
     public static IReadOnlyList<BenchRecord> Execute(BenchOptions o, ModelCatalog catalog, Action<string>? progress = null, CancellationToken cancel = default)
@@ -33,25 +37,31 @@ public static class BenchJob
         var spec = o.Spec ?? ModelCatalog.Find(o.Model);
         int prompts = o.Quick ? 2 : o.Prompts;
         int seeds = o.Quick ? 1 : o.Seeds;
+        int offPairs = o.Quick ? Math.Min(1, o.OffPairs) : o.OffPairs;
         int steps = o.Steps ?? (o.Quick ? Math.Max(10, spec.Steps / 2) : spec.Steps);
         if (prompts < 1 || prompts > FashionMnistClasses.Names.Count) throw new ArgumentException($"--prompts ({prompts}) must be in 1..{FashionMnistClasses.Names.Count}");
         if (seeds < 1) throw new ArgumentException($"--seeds ({seeds}) must be at least 1");
         if (o.Repeats < 1) throw new ArgumentException($"--repeats ({o.Repeats}) must be at least 1");
+        if (offPairs < 0) throw new ArgumentException($"--off-pairs ({offPairs}) must not be negative");
         if (steps < 2) throw new ArgumentException($"--steps ({steps}) must be at least 2");
         var methods = (o.Methods is { Count: > 0 } m ? m : BenchSettings.Methods).Select(x => x.Trim().ToLowerInvariant()).Distinct().ToArray();
-        var runs = new List<Run>();
+        var calibration = catalog.Calibration(spec);
+        var groups = new List<List<Run>>();
         foreach (var method in methods)
         {
             if (!BenchSettings.Methods.Contains(method))
                 throw new ArgumentException($"unknown method '{method}' for --methods; valid: {string.Join(", ", BenchSettings.Methods)}");
-            foreach (var (label, text) in BenchSettings.For(method, steps))
-                runs.Add(new Run(method, label, AcceleratorCatalog.Create(method, spec, text)));
+            var accel = BenchSettings.AcceleratorName(method);
+            var group = BenchSettings.For(method, steps)
+                .Select(x => new Run(method, x.Label, AcceleratorCatalog.Create(accel, spec, x.Options, calibration), false)).ToList();
+            group.Add(new Run(method, BenchSettings.OffLabel, AcceleratorCatalog.Create(accel, spec, BenchSettings.Off(method), calibration), true));
+            groups.Add(group);
         }
         RuntimeSettings.EnsureWritableDirectory(o.OutDir);
         int threads = RuntimeSettings.ApplyThreads(o.Threads);
         using var loaded = catalog.Load(spec, LoadOptions.CpuFloat32);
         var descriptor = loaded.Model.Describe(spec.LatentShape);
-        foreach (var r in runs)
+        foreach (var r in groups.SelectMany(g => g))
         {
             using var noise = TorchSharp.torch.zeros(spec.LatentShape);
             using var _ = r.Accelerator.Begin(descriptor, new GenerationPlan(steps, new double[steps + 1],
@@ -69,39 +79,79 @@ public static class BenchJob
         var tally = new FlopTally();
         double fullFlops = FlopModel.FullForward(descriptor) * steps * (spec.Guidance != 1.0 ? 2 : 1);
         bool warmed = false;
+        int pairIndex = -1;
         foreach (var prompt in promptNames)
         for (int s = 0; s < seeds; s++)
         {
+            pairIndex++;
             long seed = 42 + s;
-            var pending = runs.Where(r => !done.Contains(BenchRecord.RunKey(r.Method, r.Setting, prompt, seed))).ToList();
+            bool withOff = pairIndex < offPairs;
+            var pending = groups
+                .Select(g => g.Where(r => (withOff || !r.Off) && !done.Contains(BenchRecord.RunKey(r.Method, r.Setting, prompt, seed))).ToList())
+                .Where(g => g.Count > 0).ToList();
             bool fullDone = done.Contains(BenchRecord.RunKey(FullMethod, FullSetting, prompt, seed));
             if (pending.Count == 0 && fullDone) continue;
+            int rotation = pending.Count > 0 ? pairIndex % pending.Count : 0;
+            pending = pending.Skip(rotation).Concat(pending.Take(rotation)).ToList();
             var request = new GenerationRequest
             {
                 Prompt = prompt, Steps = steps, Seed = seed, Guidance = spec.Guidance, Shift = spec.Shift, LatentShape = spec.LatentShape,
             };
             if (!warmed)
             {
-                using (pipeline.Generate(request with { Steps = Math.Min(3, steps) }, new NoAccelerator(), cancel: cancel)) { }
+                using (pipeline.Generate(request, new NoAccelerator(), cancel: cancel)) { }
+                foreach (var g in groups)
+                    using (pipeline.Generate(request, g[0].Accelerator, cancel: cancel)) { }
                 warmed = true;
             }
+
+            // time full compute and every pending run, interleaved; outputs of the first repeat are kept
             var none = new FlopCountingAccelerator(new NoAccelerator(), tally);
-            var (fullResult, fullSamples) = Timed(pipeline, request, none, o.Repeats, cancel);
-            using (fullResult)
+            var fullSamples = new List<double>();
+            GenerationResult? fullResult = null;
+            double fullCount = 0;
+            var results = new Dictionary<Run, (GenerationResult Result, List<double> Samples, double Flops)>();
+            try
             {
-                var fullFrames = Rgb(fullResult.Latent);
+                for (int rep = 0; rep < o.Repeats; rep++)
+                {
+                    TimeFull();
+                    for (int gi = 0; gi < pending.Count; gi++)
+                    {
+                        foreach (var r in pending[gi])
+                        {
+                            cancel.ThrowIfCancellationRequested();
+                            var res = pipeline.Generate(request, new FlopCountingAccelerator(r.Accelerator, tally), cancel: cancel);
+                            if (results.TryGetValue(r, out var kept)) { kept.Samples.Add(res.LatencySeconds); res.Dispose(); }
+                            else results[r] = (res, [res.LatencySeconds], tally.Flops);
+                        }
+                        if (gi % 2 == 1 || gi == pending.Count - 1) TimeFull();
+                    }
+                }
+                var fullFrames = Rgb(fullResult!.Latent);
                 double fullMedian = GenerationResult.Median(fullSamples);
                 if (!fullDone)
                     Add(Record(spec, loaded.WeightsSource, FullMethod, FullSetting, new NoAccelerator(), prompt, seed, threads, steps,
-                        fullResult, fullSamples, fullMedian, fullFrames, tally.Flops, fullFlops));
-                foreach (var r in pending)
+                        fullResult, fullSamples.ToArray(), fullMedian, fullFrames, fullCount, fullFlops));
+                foreach (var r in pending.SelectMany(g => g))
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    var (result, samples) = Timed(pipeline, request, new FlopCountingAccelerator(r.Accelerator, tally), o.Repeats, cancel);
-                    using (result)
-                        Add(Record(spec, loaded.WeightsSource, r.Method, r.Setting, r.Accelerator, prompt, seed, threads, steps,
-                            result, samples, fullMedian, fullFrames, tally.Flops, fullFlops));
+                    var (result, samples, flops) = results[r];
+                    Add(Record(spec, loaded.WeightsSource, r.Method, r.Setting, r.Accelerator, prompt, seed, threads, steps,
+                        result, samples.ToArray(), fullMedian, fullFrames, flops, fullFlops));
                 }
+            }
+            finally
+            {
+                fullResult?.Dispose();
+                foreach (var v in results.Values) v.Result.Dispose();
+            }
+
+            void TimeFull()
+            {
+                var res = pipeline.Generate(request, none, cancel: cancel);
+                fullSamples.Add(res.LatencySeconds);
+                if (fullResult is null) { fullResult = res; fullCount = tally.Flops; }
+                else res.Dispose();
             }
         }
 
@@ -121,19 +171,6 @@ public static class BenchJob
             progress?.Invoke($"{rec.Method} {rec.Setting} '{rec.Prompt}' seed {rec.Seed}: {rec.LatencyMedian:F3} s, " +
                              $"{rec.Speedup:F2}x (ideal {rec.IdealSpeedup:F2}x), PSNR {(rec.Identical ? "identical" : rec.Psnr.ToString("F2"))}");
         }
-    }
-
-    private static (GenerationResult Result, double[] Samples) Timed(FlowPipeline pipeline, GenerationRequest request, IAccelerator accel, int repeats, CancellationToken cancel)
-    {
-        GenerationResult? first = null;
-        var samples = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            var r = pipeline.Generate(request, accel, cancel: cancel);
-            samples[i] = r.LatencySeconds;
-            if (first is null) first = r; else r.Dispose();
-        }
-        return (first!, samples);
     }
 
     private static BenchRecord Record(ModelSpec spec, string weights, string method, string setting, IAccelerator accel, string prompt, long seed,
@@ -167,6 +204,8 @@ public static class BenchJob
             ComputedTokenFraction = result.ComputedTokenFraction,
             StepLevels = result.Steps.Select(st => st.Level).ToArray(),
             LevelSeconds = result.Steps.GroupBy(st => st.Level).ToDictionary(g => g.Key, g => g.Sum(st => st.Seconds)),
+            StepSeconds = result.Steps.Select(st => st.Seconds).ToArray(),
+            StepTokenShare = result.Steps.Select(st => st.TokensComputed / (double)((long)result.TokenCount * result.Branches)).ToArray(),
         };
     }
 

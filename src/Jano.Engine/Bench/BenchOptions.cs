@@ -19,6 +19,8 @@ public sealed record BenchOptions
     public int? Threads { get; init; }
     public required string OutDir { get; init; }
     public bool Resume { get; init; }
+    /// <summary>How many prompt/seed pairs (the first ones) also time every method's off setting (quick: 1).</summary>
+    public int OffPairs { get; init; } = 2;
     /// <summary>2 prompts x 1 seed at half the model's steps (at least 10).</summary>
     public bool Quick { get; init; }
 }

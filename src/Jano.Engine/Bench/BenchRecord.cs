@@ -36,6 +36,11 @@ public sealed record BenchRecord
     /// <summary>Seconds spent in steps of each level label (first timed repeat).</summary>
     [JsonPropertyName("level_seconds")] public required Dictionary<string, double> LevelSeconds { get; init; }
 
+    /// <summary>Seconds per step (first timed repeat).</summary>
+    [JsonPropertyName("step_seconds")] public required double[] StepSeconds { get; init; }
+    /// <summary>Share of the step's tokens computed, over all guidance branches, per step.</summary>
+    [JsonPropertyName("step_token_share")] public required double[] StepTokenShare { get; init; }
+
     /// <summary>Identity of a run for <c>--resume</c>.</summary>
     [JsonIgnore] public string Key => RunKey(Method, Setting, Prompt, Seed);
 

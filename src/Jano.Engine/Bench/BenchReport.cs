@@ -29,20 +29,145 @@ public static class BenchReport
                           (quick ? " (--quick)" : ""));
             sb.AppendLine();
         }
-        sb.AppendLine("Means over prompts and seeds. Speedup: median full latency / median run latency of the same prompt and seed in one process. " +
-                      "Ideal: analytic FLOPs of full compute / FLOPs of the run. PSNR against the same-seed full output (60 = identical).");
+        sb.AppendLine("Means over prompts and seeds. Speedup: median full latency of the same prompt and seed (full timed between method groups, " +
+                      "same process) / this run's median latency. Ideal: analytic FLOPs of full compute / FLOPs of the run. " +
+                      "PSNR against the same-seed full output (60 = identical).");
         sb.AppendLine();
-        sb.AppendLine("| method | setting | runs | latency (s) | speedup | ideal | PSNR (dB) | SSIM | identical | computed tokens | cache (KiB) |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var g in Groups(records))
+        sb.AppendLine("| method | setting | runs | latency (s) | speedup | ideal | achieved/ideal | PSNR (dB) | SSIM | identical | computed tokens | cache (KiB) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var g in Groups(records.Where(r => r.Setting != BenchSettings.OffLabel)))
         {
             var v = g.ToList();
+            double speed = v.Average(r => r.Speedup), ideal = v.Average(r => r.IdealSpeedup);
             sb.AppendLine(string.Create(Inv,
-                $"| {g.Key.Method} | {g.Key.Setting} | {v.Count} | {v.Average(r => r.LatencyMedian):F3} | {v.Average(r => r.Speedup):F2} | " +
-                $"{v.Average(r => r.IdealSpeedup):F2} | {v.Average(r => r.Psnr):F2} | {v.Average(r => r.Ssim):F4} | {v.Count(r => r.Identical)}/{v.Count} | " +
+                $"| {g.Key.Method} | {g.Key.Setting} | {v.Count} | {v.Average(r => r.LatencyMedian):F3} | {speed:F2} | " +
+                $"{ideal:F2} | {speed / ideal:F2} | {v.Average(r => r.Psnr):F2} | {v.Average(r => r.Ssim):F4} | {v.Count(r => r.Identical)}/{v.Count} | " +
                 $"{v.Average(r => r.ComputedTokenFraction):F3} | {v.Average(r => r.CacheBytes) / 1024.0:F0} |"));
         }
+        var off = records.Where(r => r.Setting == BenchSettings.OffLabel).ToList();
+        if (off.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Off settings (must be bit-identical to full; time ratio = run median / full median of the same pair)");
+            sb.AppendLine();
+            sb.AppendLine("| method | runs | identical | time ratio (mean) | within 3% |");
+            sb.AppendLine("|---|---|---|---|---|");
+            foreach (var g in off.GroupBy(r => r.Method))
+            {
+                double ratio = g.Average(r => r.LatencyMedian / r.FullLatencyMedian);
+                sb.AppendLine(string.Create(Inv, $"| {g.Key} | {g.Count()} | {g.Count(r => r.Identical)}/{g.Count()} | {ratio:F3} | {(Math.Abs(ratio - 1) <= 0.03 ? "yes" : "no")} |"));
+            }
+        }
+        sb.AppendLine();
+        sb.AppendLine("## Goal lines");
+        sb.AppendLine();
+        foreach (var line in GoalLines(records)) sb.AppendLine("- " + line);
         return sb.ToString();
+    }
+
+    /// <summary>Mean (speedup, PSNR) per setting of <paramref name="method"/> (off settings excluded).</summary>
+    public static IReadOnlyList<(double Speedup, double Psnr)> Points(IEnumerable<BenchRecord> records, string method) =>
+        Groups(records.Where(r => r.Method == method && r.Setting != BenchSettings.OffLabel))
+            .Select(g => (g.Average(r => r.Speedup), g.Average(r => r.Psnr))).OrderBy(p => p.Item1).ToArray();
+
+    /// <summary>The Pareto front of the points plus full compute (1, 60): for increasing speedup, strictly decreasing
+    /// PSNR; a point dominated by a faster, better one is dropped.</summary>
+    public static IReadOnlyList<(double Speedup, double Psnr)> Front(IEnumerable<(double Speedup, double Psnr)> points)
+    {
+        var front = new List<(double Speedup, double Psnr)>();
+        foreach (var p in points.Append((1.0, 60.0)).OrderByDescending(p => p.Item1).ThenByDescending(p => p.Item2))
+            if (front.Count == 0 || p.Item2 > front[^1].Psnr) front.Add(p);
+        front.Reverse();
+        return front;
+    }
+
+    /// <summary>PSNR of a front at speedup x, linear between its points; null outside its speedup range.</summary>
+    public static double? At(IReadOnlyList<(double Speedup, double Psnr)> front, double x)
+    {
+        const double eps = 1e-9;
+        if (front.Count == 0 || x < front[0].Speedup - eps || x > front[^1].Speedup + eps) return null;
+        x = Math.Clamp(x, front[0].Speedup, front[^1].Speedup);
+        for (int i = 1; i < front.Count; i++)
+            if (x <= front[i].Speedup)
+            {
+                double a = (x - front[i - 1].Speedup) / Math.Max(1e-12, front[i].Speedup - front[i - 1].Speedup);
+                return front[i - 1].Psnr + a * (front[i].Psnr - front[i - 1].Psnr);
+            }
+        return front[^1].Psnr;
+    }
+
+    /// <summary>The issue's performance goals, each stated with what was measured.</summary>
+    public static IReadOnlyList<string> GoalLines(IReadOnlyList<BenchRecord> records)
+    {
+        var lines = new List<string>();
+        var jano = Groups(records.Where(r => r.Method == "jano" && r.Setting != BenchSettings.OffLabel)).ToList();
+        if (jano.Count == 0) return ["no Jano runs"];
+        var ok30 = jano.Where(g => g.Average(r => r.Psnr) >= 30).OrderByDescending(g => g.Average(r => r.Speedup)).FirstOrDefault();
+        lines.Add(ok30 is null
+            ? "Jano >= 2.5x at mean PSNR >= 30 dB: NOT reached (no setting keeps 30 dB)"
+            : string.Create(Inv, $"Jano >= 2.5x at mean PSNR >= 30 dB: {(ok30.Average(r => r.Speedup) >= 2.5 ? "reached" : "NOT reached")} " +
+                                 $"(best setting at >= 30 dB: {ok30.Key.Setting}, {ok30.Average(r => r.Speedup):F2}x at {ok30.Average(r => r.Psnr):F2} dB)"));
+
+        // Jano's own front against each peer; then the front of the whole Jano family (jano, jano+teacache, jano-target)
+        var peers = records.Select(r => r.Method).Distinct().Where(m => !m.StartsWith("jano", StringComparison.Ordinal) && m != BenchJob.FullMethod).ToList();
+        var family = records.Select(r => r.Method).Distinct().Where(m => m.StartsWith("jano", StringComparison.Ordinal)).ToList();
+        CompareFronts("Jano", Front(Points(records, "jano")));
+        if (family.Count > 1) CompareFronts("Jano family (" + string.Join(", ", family) + ")", Front(family.SelectMany(m => Points(records, m))));
+
+
+        foreach (var g in jano)
+        {
+            double speed = g.Average(r => r.Speedup), ideal = g.Average(r => r.IdealSpeedup);
+            var costs = g.Select(L1Cost).Where(c => c is not null).Select(c => c!.Value).ToList();
+            string l1 = costs.Count == 0 ? "no level-1 steps"
+                : string.Create(Inv, $"level-1 step cost {costs.Average(c => c.Cost):F3} vs active share + 5% {costs.Average(c => c.Share) + 0.05:F3}: " +
+                                     $"{(costs.Average(c => c.Cost) <= costs.Average(c => c.Share) + 0.05 ? "met" : "NOT met")}");
+            lines.Add(string.Create(Inv, $"Jano {g.Key.Setting}: achieved/ideal {speed / ideal:F2} ({(speed >= 0.85 * ideal ? "met" : "NOT met")} at 85%); {l1}"));
+        }
+
+        foreach (var g in Groups(records.Where(r => r.Method == "jano-target" && r.Setting != BenchSettings.OffLabel)))
+        {
+            var target = g.First().Options.TryGetValue("target_speedup", out var t) ? double.Parse(t, Inv) : double.NaN;
+            double speed = g.Average(r => r.Speedup), err = speed / target - 1;
+            lines.Add(string.Create(Inv, $"target_speedup {target:0.##}: achieved {speed:F2}x ({err:+0%;-0%}), {(Math.Abs(err) <= 0.10 ? "within" : "NOT within")} +-10%; PSNR {g.Average(r => r.Psnr):F2} dB"));
+        }
+        void CompareFronts(string name, IReadOnlyList<(double Speedup, double Psnr)> janoFront)
+        {
+            foreach (var other in peers)
+            {
+                var front = Front(Points(records, other));
+                double lo = Math.Max(1.5, Math.Max(janoFront[0].Speedup, front[0].Speedup)), hi = Math.Min(janoFront[^1].Speedup, front[^1].Speedup);
+                if (hi < lo)
+                {
+                    lines.Add(string.Create(Inv, $"{name} front vs {other} at >= 1.5x: no common speedup range ({name} up to {janoFront[^1].Speedup:F2}x, {other} up to {front[^1].Speedup:F2}x)"));
+                    continue;
+                }
+                double worst = double.PositiveInfinity, worstAt = lo;
+                for (int i = 0; i <= 50; i++)
+                {
+                    double x = Math.Min(hi, lo + (hi - lo) * i / 50.0), margin = At(janoFront, x)!.Value - At(front, x)!.Value;
+                    if (margin < worst) { worst = margin; worstAt = x; }
+                }
+                lines.Add(string.Create(Inv, $"{name} front above {other} over {lo:F2}x..{hi:F2}x: {(worst > 0 ? "yes" : "NO")} (smallest margin {worst:+0.00;-0.00} dB at {worstAt:F2}x)"));
+            }
+        }
+        return lines;
+    }
+
+    /// <summary>Median level-1 step time / median full step time of the same run, and the mean token share of its
+    /// level-1 steps; null without both kinds of step.</summary>
+    public static (double Cost, double Share)? L1Cost(BenchRecord r)
+    {
+        var l1 = Enumerable.Range(0, r.StepLevels.Length).Where(i => r.StepLevels[i] == "L1").ToArray();
+        var full = Enumerable.Range(0, r.StepLevels.Length).Where(i => r.StepLevels[i] == "full").ToArray();
+        if (l1.Length == 0 || full.Length == 0 || r.StepSeconds is null || r.StepSeconds.Length != r.StepLevels.Length) return null;
+        return (Median(l1.Select(i => r.StepSeconds[i])) / Median(full.Select(i => r.StepSeconds[i])), l1.Average(i => r.StepTokenShare[i]));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.OrderBy(x => x).ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : 0.5 * (v[v.Length / 2 - 1] + v[v.Length / 2]);
     }
 
     /// <summary>Mean PSNR against mean speedup, one curve per method (settings sorted by speedup); full compute as a point.</summary>
@@ -51,9 +176,8 @@ public static class BenchReport
         var plot = new ScottPlot.Plot();
         foreach (var method in records.Select(r => r.Method).Distinct())
         {
-            var points = Groups(records.Where(r => r.Method == method))
-                .Select(g => (X: g.Average(r => r.Speedup), Y: g.Average(r => r.Psnr))).OrderBy(p => p.X).ToArray();
-            var sc = plot.Add.Scatter(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
+            var points = method == BenchJob.FullMethod ? [(1.0, 60.0)] : Points(records, method);
+            var sc = plot.Add.Scatter(points.Select(p => p.Speedup).ToArray(), points.Select(p => p.Psnr).ToArray());
             sc.LegendText = method;
             sc.MarkerSize = 7;
         }
@@ -68,7 +192,7 @@ public static class BenchReport
     public static void Levels(string path, IReadOnlyList<BenchRecord> records)
     {
         var plot = new ScottPlot.Plot();
-        var groups = Groups(records.Where(r => r.Method is "jano" or BenchJob.FullMethod)).ToList();
+        var groups = Groups(records.Where(r => r.Method is "jano" or BenchJob.FullMethod && r.Setting != BenchSettings.OffLabel)).ToList();
         var palette = new ScottPlot.Palettes.Category10();
         var ticks = new List<ScottPlot.Tick>();
         for (int i = 0; i < groups.Count; i++)

@@ -5,12 +5,34 @@ namespace Jano.Engine.Bench;
 /// <summary>
 /// The settings every method runs in <c>jano bench</c>, fixed here in advance: five per method, spanning the authors'
 /// range (step-based settings scaled from the authors' 50-step values to the run's N), plus Jano's own five over
-/// thresholds and intervals (overrides on the model's Jano preset).
+/// thresholds and intervals (overrides on the model's Jano preset), Jano with a step cache (<c>jano+teacache</c>) and
+/// Jano driven by <c>target_speedup</c> (<c>jano-target</c>). Each method also has an "off" setting that must be
+/// bit-identical to full compute; the bench times it on the first prompt/seed pairs to measure the method's overhead.
 /// </summary>
 public static class BenchSettings
 {
     /// <summary>Methods in report order (full compute is always run and is not listed).</summary>
-    public static IReadOnlyList<string> Methods { get; } = ["jano", "teacache", "magcache", "easycache", "pab", "toca", "ras"];
+    public static IReadOnlyList<string> Methods { get; } = ["jano", "jano+teacache", "jano-target", "teacache", "magcache", "easycache", "pab", "toca", "ras"];
+
+    /// <summary>Label of the off setting.</summary>
+    public const string OffLabel = "off";
+
+    /// <summary>The accelerator catalog name a bench method runs (<c>jano-target</c> is Jano with a target).</summary>
+    public static string AcceleratorName(string method) => method == "jano-target" ? "jano" : method;
+
+    /// <summary>Option text of the method's off setting (bit-identical to full compute).</summary>
+    public static string Off(string method) => method switch
+    {
+        "jano" or "jano-target" => "static_interval=0",
+        "jano+teacache" => "static_interval=0,rel_l1_thresh=0",
+        "teacache" => "rel_l1_thresh=0",
+        "magcache" => "magcache_thresh=0",
+        "easycache" => "thresh=0",
+        "pab" => "self_range=1,cross_range=1",
+        "toca" => "fresh_threshold=1,cross_fresh_threshold=1",
+        "ras" => "sample_ratio=1",
+        _ => throw new ArgumentException($"unknown bench method '{method}'; valid: {string.Join(", ", Methods)}"),
+    };
 
     /// <summary>Settings per method: a short label and the <c>k=v,...</c> option text.</summary>
     public static IReadOnlyList<(string Label, string Options)> For(string method, int steps)
@@ -20,9 +42,15 @@ public static class BenchSettings
         switch (method)
         {
             case "jano":
-                return new (double Ts, int Si, double Tm, int Mi)[] { (0.1, 3, 0.3, 2), (0.2, 4, 0.5, 2), (0.2, 6, 0.6, 3), (0.3, 6, 0.7, 3), (0.4, 8, 0.8, 4) }
+                // the authors' Wan setting first, then longer intervals and higher thresholds
+                return new (double Ts, int Si, double Tm, int Mi)[] { (0.2, 6, 0.6, 3), (0.2, 8, 0.6, 4), (0.3, 8, 0.7, 4), (0.3, 10, 0.7, 5), (0.4, 12, 0.8, 6) }
                     .Select(p => ($"ts{F(p.Ts)}/s{p.Si}/tm{F(p.Tm)}/m{p.Mi}",
                         $"static_thresh={F(p.Ts)},static_interval={p.Si},medium_thresh={F(p.Tm)},medium_interval={p.Mi}")).ToArray();
+            case "jano+teacache":
+                // the model's Jano preset plus a step cache on its cheap steps
+                return new[] { 0.05, 0.1, 0.2, 0.3, 0.5 }.Select(t => ($"preset+thr{F(t)}", $"rel_l1_thresh={F(t)}")).ToArray();
+            case "jano-target":
+                return new[] { 1.5, 2.0, 2.5, 3.0, 3.5 }.Select(t => ($"target{F(t)}x", $"target_speedup={F(t)}")).ToArray();
             case "teacache":
                 return new[] { 0.05, 0.1, 0.2, 0.4, 0.6 }.Select(t => ($"thr{F(t)}", $"rel_l1_thresh={F(t)}")).ToArray();
             case "magcache":

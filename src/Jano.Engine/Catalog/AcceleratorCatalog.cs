@@ -8,6 +8,7 @@ using Jano.Acceleration.TeaCache;
 using Jano.Acceleration.ToCa;
 using Jano.Core.Acceleration;
 using Jano.Core.Options;
+using Jano.Engine.Calibration;
 
 namespace Jano.Engine.Catalog;
 
@@ -46,7 +47,23 @@ public static class AcceleratorCatalog
 
     public static string Describe(string name) => Factories[name].Description;
 
-    public static IAccelerator Create(string name, ModelSpec spec, string? userOptions) => Create(name, spec.JanoPreset, userOptions);
+    /// <summary>Creates accelerator <paramref name="name"/> for <paramref name="spec"/>: the method's defaults, then the model's
+    /// Jano preset (Jano methods), then what <c>jano calibrate</c> fitted for this model and method (when
+    /// <paramref name="calibration"/> is given), then the user's options.</summary>
+    public static IAccelerator Create(string name, ModelSpec spec, string? userOptions, ModelCalibration? calibration)
+    {
+        var key = name.ToLowerInvariant();
+        string Cal(string method) => calibration?.For(method) ?? "";
+        return key switch
+        {
+            "jano" => Create(key, Join(spec.JanoPreset, Cal("jano")), userOptions),
+            "jano+teacache" => Create(key, Join(spec.JanoPreset, Cal("jano")), Join(Cal("teacache"), userOptions)),
+            _ => Create(key, spec.JanoPreset, Join(Cal(key), userOptions)),
+        };
+    }
+
+    private static string Join(string first, string? second) =>
+        string.Join(",", new[] { first, second ?? "" }.Where(t => t.Length > 0));
 
     /// <summary>Creates accelerator <paramref name="name"/> with the model's Jano preset <paramref name="janoPreset"/>
     /// (<c>k=v,...</c>) under the user's options.</summary>

@@ -1,4 +1,5 @@
 using Jano.Core.Weights;
+using Jano.Engine.Calibration;
 using Jano.Models.Dit;
 using Jano.Models.Wan;
 
@@ -39,10 +40,10 @@ public sealed class ModelCatalog
             Description = "class-conditional Fashion-MNIST clips, 8 frames of 32x32 grey, patch 1x4x4, 512 tokens",
             Config = new DitConfig { InChannels = 1, OutChannels = 1, Patch = [1, 4, 4], Dim = 192, FfnDim = 768, NumHeads = 3, NumLayers = 6 },
             LatentShape = [1, 8, 32, 32],
-            Steps = 20,
+            Steps = 30,
             Shift = 1.0,
             Guidance = 3.0,
-            JanoPreset = "warmup_steps=3,cooldown_steps=2,static_thresh=0.2,static_interval=4,medium_thresh=0.5,medium_interval=2,analyze_block_size=2x4x4,t_weight=0.7,d_distance=1",
+            JanoPreset = "warmup_steps=3,cooldown_steps=2,static_thresh=0.3,static_interval=10,medium_thresh=0.7,medium_interval=5,analyze_block_size=2x4x4,t_weight=0.7,d_distance=1",
             WeightsFile = "models/fmnist-video/model.safetensors",
             ClassifierFile = "classifiers/fmnist-video-frames.safetensors",
             EvalSamplesPerClass = 5,
@@ -82,6 +83,17 @@ public sealed class ModelCatalog
 
     /// <summary>Full path of the model's evaluation classifier.</summary>
     public string ClassifierPath(ModelSpec spec) => Path.Combine(AssetsRoot, spec.ClassifierFile);
+
+    /// <summary><c>calibration.json</c> beside the model's weights (written by <c>jano calibrate</c>).</summary>
+    public string CalibrationPath(ModelSpec spec) =>
+        Path.Combine(AssetsRoot, spec.WeightsFile.Length > 0 ? Path.GetDirectoryName(spec.WeightsFile)! : Path.Combine("models", spec.Name), "calibration.json");
+
+    /// <summary>The model's calibration, or null when none was written.</summary>
+    public ModelCalibration? Calibration(ModelSpec spec)
+    {
+        var path = CalibrationPath(spec);
+        return File.Exists(path) ? ModelCalibration.Load(path) : null;
+    }
 
     public bool HasWeights(ModelSpec spec) => spec.WeightsFile.Length > 0 && File.Exists(WeightsPath(spec));
 

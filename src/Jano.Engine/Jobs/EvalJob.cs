@@ -82,7 +82,7 @@ public sealed class EvalJob : IDisposable
         var classifierPath = o.ClassifierPath ?? catalog.ClassifierPath(spec);
         if (!File.Exists(classifierPath))
             throw new ArgumentException($"no classifier at {classifierPath}; train it with `jano train-classifier --model {spec.Name}`");
-        var jano = AcceleratorCatalog.Create("jano", spec, null);
+        var jano = AcceleratorCatalog.Create("jano", spec, null, catalog.Calibration(spec));
         var request = new GenerationRequest
         {
             Prompt = FashionMnistClasses.Names[0],

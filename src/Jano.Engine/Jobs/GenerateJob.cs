@@ -86,7 +86,7 @@ public sealed class GenerateJob : IDisposable
         var p = spec.Config.Patch;
         if (shape[1] % p[0] != 0 || shape[2] % p[1] != 0 || shape[3] % p[2] != 0)
             throw new ArgumentException($"size {shape[3]}x{shape[2]} with {shape[1]} frames is not a multiple of the model's patch ({p[0]}x{p[1]}x{p[2]})");
-        var accel = AcceleratorCatalog.Create(o.Accel, spec, o.AccelOptions);
+        var accel = AcceleratorCatalog.Create(o.Accel, spec, o.AccelOptions, catalog.Calibration(spec));
         var request = new GenerationRequest
         {
             Prompt = o.Prompt,

@@ -155,6 +155,6 @@ public class BaselineScheduleTests
             new TeaCacheOptions().With(OptionList.Parse("coefficients=wan2.1-1.3b")).Coefficients);
         Assert.Equal([1.0, 2.5], new TeaCacheOptions().With(OptionList.Parse("coefficients=1;2.5")).Coefficients);
         foreach (var name in new[] { "teacache", "magcache", "easycache", "pab", "toca", "ras" })
-            Assert.Equal(name, Jano.Engine.Catalog.AcceleratorCatalog.Create(name, Jano.Engine.Catalog.ModelCatalog.Find("fmnist-video"), null).Name);
+            Assert.Equal(name, Jano.Engine.Catalog.AcceleratorCatalog.Create(name, Jano.Engine.Catalog.ModelCatalog.Find("fmnist-video"), null, null).Name);
     }
 }

@@ -33,9 +33,14 @@ public class BenchTinyTests
             var records = BenchJob.Execute(options, catalog);
 
             int perMethod = 5;
-            Assert.Equal(1 + BenchSettings.Methods.Count * perMethod, records.Count);
+            Assert.Equal(1 + BenchSettings.Methods.Count * (perMethod + 1), records.Count);
             foreach (var m in BenchSettings.Methods)
-                Assert.Equal(perMethod, records.Count(r => r.Method == m));
+            {
+                Assert.Equal(perMethod, records.Count(r => r.Method == m && r.Setting != BenchSettings.OffLabel));
+                // the off setting ran on this (first) pair and is bit-identical to full compute
+                var off = Assert.Single(records, r => r.Method == m && r.Setting == BenchSettings.OffLabel);
+                Assert.True(off.Identical, $"{m} off setting differs from full compute");
+            }
             foreach (var f in BenchJob.Files) Assert.True(new FileInfo(Path.Combine(dir, f)).Length > 0, $"{f} missing or empty");
             foreach (var png in new[] { "frontier.png", "levels.png" })
                 Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(Path.Combine(dir, png)).Take(4).ToArray());
@@ -46,6 +51,8 @@ public class BenchTinyTests
             Assert.Equal(1.0, full.Ssim, 12);
             Assert.Equal(1.0, full.IdealSpeedup, 9);
             Assert.Equal(1.0, full.Speedup, 12);
+            // full compute was timed before the first method group and after every second group
+            Assert.Equal(1 + (BenchSettings.Methods.Count + 1) / 2, full.LatencySamples.Length);
 
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "bench.json")));
             Assert.Equal(records.Count, doc.RootElement.GetArrayLength());
@@ -53,7 +60,7 @@ public class BenchTinyTests
             [
                 "model", "weights", "method", "setting", "options", "prompt", "seed", "threads", "steps", "latency_samples", "latency_median",
                 "full_latency_median", "speedup", "psnr", "ssim", "identical", "ideal_speedup", "flops", "cache_bytes", "peak_rss_bytes",
-                "computed_token_fraction", "step_levels", "level_seconds",
+                "computed_token_fraction", "step_levels", "level_seconds", "step_seconds", "step_token_share",
             ];
             foreach (var e in doc.RootElement.EnumerateArray())
             {
@@ -64,12 +71,18 @@ public class BenchTinyTests
                 Assert.True(e.GetProperty("ideal_speedup").GetDouble() >= 0.999);
                 Assert.True(e.GetProperty("peak_rss_bytes").GetInt64() > 0);
                 Assert.Equal(10, e.GetProperty("step_levels").GetArrayLength());
+                Assert.Equal(10, e.GetProperty("step_seconds").GetArrayLength());
+                Assert.All(e.GetProperty("step_token_share").EnumerateArray(), x => Assert.InRange(x.GetDouble(), 0.0, 1.0));
             }
             Assert.Contains(records, r => r.Method != BenchJob.FullMethod && r.IdealSpeedup > 1.2);
             Assert.Contains(records, r => r.Method == "ras" && r.CacheBytes > 0);
 
             var md = File.ReadAllText(Path.Combine(dir, "bench.md"));
             foreach (var m in BenchSettings.Methods.Append(BenchJob.FullMethod)) Assert.Contains($"| {m} |", md);
+            Assert.Contains("## Off settings", md);
+            Assert.Contains("## Goal lines", md);
+            Assert.Contains("Jano >= 2.5x at mean PSNR >= 30 dB", md);
+            Assert.Contains("target_speedup 2.5: achieved", md);
 
             // resume: nothing left to run, no new lines, same records
             int lines = File.ReadAllLines(Path.Combine(dir, "bench.jsonl")).Length;
@@ -82,7 +95,7 @@ public class BenchTinyTests
             File.WriteAllLines(Path.Combine(dir, "bench.jsonl"), kept);
             var third = BenchJob.Execute(options with { Resume = true, Methods = ["toca"] }, catalog);
             Assert.Equal(lines, File.ReadAllLines(Path.Combine(dir, "bench.jsonl")).Length);
-            Assert.Equal(perMethod, third.Count(r => r.Method == "toca"));
+            Assert.Equal(perMethod + 1, third.Count(r => r.Method == "toca"));
         }
         finally
         {
