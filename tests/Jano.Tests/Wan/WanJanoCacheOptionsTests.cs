@@ -62,6 +62,23 @@ public class WanJanoCacheOptionsTests(ITestOutputHelper log)
         }
     }
 
+    // The numbers in docs/wan.md (next to the paper's Table 4): every token frozen (the upper bound), 2 CFG rows, bf16 model.
+    [Theory]
+    [InlineData(30, 1536, 60, 104, 32760, 24_153_292_800L, 8_386_560L)]   // 1.3B, 832x480, 81 frames
+    [InlineData(40, 5120, 90, 160, 75600, 247_726_080_000L, 19_353_600L)] // 14B, 1280x720, 81 frames
+    public void WanCacheFormulaAtTheReleasedSizes(int layers, int dim, int h, int w, int tokens, long kvFloat32, long output)
+    {
+        var d = new Jano.Core.Acceleration.TransformerDescriptor("wan2.1", layers, dim, dim / 128, [16, 21, h, w], (1, 2, 2), 512, 0);
+        Assert.Equal(tokens, d.TokenCount);
+        var kv = JanoCacheMemory.Estimate(d, 1.0, 0.0, 2, new JanoOptions { CacheDType = ScalarType.Float32 }, ScalarType.BFloat16);
+        Assert.Equal(kvFloat32, kv.FrozenBytes);
+        Assert.Equal(output, kv.OutputBytes);
+        var hiddenBf16 = JanoCacheMemory.Estimate(d, 1.0, 0.0, 2, new JanoOptions { CacheMode = JanoCacheMode.Hidden }, ScalarType.BFloat16);
+        Assert.Equal(kvFloat32 / 4, hiddenBf16.FrozenBytes);
+        var typical = JanoCacheMemory.Estimate(d, 0.6, 0.2, 2, new JanoOptions { CacheDType = ScalarType.Float32 }, ScalarType.BFloat16);
+        Assert.Equal((long)Math.Round(0.6 * tokens) + (long)Math.Round(0.2 * tokens), typical.FrozenBytes / (2L * layers * dim * 2 * 4));
+    }
+
     [Fact]
     public void WanCpuCachesGiveIdenticalOutput()
     {
