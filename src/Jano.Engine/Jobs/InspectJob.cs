@@ -92,13 +92,31 @@ public static class InspectJob
             ? new InspectItem("transformer/diffusion_pytorch_model*.safetensors", "missing", "not checked without a valid transformer/config.json")
             : InspectDit(layout.TransformerFolder, config, "transformer/", WanDiffusersKeys.ToOfficial));
         items.Add(InspectTextEncoder(layout));
-        items.Add(layout.UnsupportedVae is { } why
-            ? new InspectItem("vae/", "invalid", why)
-            : InspectPth(root, Path.GetRelativePath(root, layout.VaePath), WanVaeConfig.Wan21));
+        items.Add(layout.VaeRename is null
+            ? InspectPth(root, Path.GetRelativePath(root, layout.VaePath), WanVaeConfig.Wan21)
+            : InspectDiffusersVae(layout));
         items.Add(File.Exists(layout.TokenizerModel)
             ? new InspectItem("tokenizer/spiece.model", "ok", "SentencePiece model")
             : new InspectItem("tokenizer/spiece.model", "missing", "absent (a tokenizer.json alone is not supported)"));
         return new InspectReport(root, "Wan2.1-T2V (Diffusers)", items);
+    }
+
+    // vae/diffusion_pytorch_model.safetensors (AutoencoderKLWan names), renamed, against the released VAE structure.
+    private static InspectItem InspectDiffusersVae(WanCheckpointLayout layout)
+    {
+        string name = Path.GetRelativePath(layout.Root, layout.VaePath);
+        if (!File.Exists(layout.VaePath)) return new InspectItem("vae/", "missing", "neither vae/diffusion_pytorch_model.safetensors nor Wan2.1_VAE.pth");
+        try
+        {
+            using var st = SafetensorsFile.Open(layout.VaePath);
+            var shapes = st.Entries.ToDictionary(e => layout.VaeRename!(e.Name), e => e.Shape, StringComparer.Ordinal);
+            string summary = $"{st.Entries.Count} tensors ({string.Join("/", st.Entries.Select(e => e.DType).Distinct().Order(StringComparer.Ordinal))}, AutoencoderKLWan names)";
+            return CheckVae(name, shapes, summary, WanVaeConfig.Wan21);
+        }
+        catch (WeightFileException e)
+        {
+            return new InspectItem(name, "invalid", e.Message);
+        }
     }
 
     // text_encoder/model*.safetensors: every name maps to an official umT5 key, and the mapped set is the encoder's full key set.
@@ -215,19 +233,23 @@ public static class InspectJob
             var dtypes = string.Join("/", pth.Entries.Select(e => e.DType).Distinct().Order(StringComparer.Ordinal));
             string summary = $"{pth.Entries.Count} tensors ({dtypes})";
             if (vae is null) return new InspectItem(file, "ok", summary);
-            var shapes = pth.Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
-            // The released structure at the file's base width (96 in the release; smaller test checkpoints keep the structure).
-            if (shapes.TryGetValue("encoder.conv1.weight", out var conv1) && conv1.Length == 5 && conv1[0] > 0)
-                vae = vae with { Dim = (int)conv1[0] };
-            string? problem = CompareKeys(shapes, ExpectedKeys(() => new WanVae(vae, torch.META)));
-            return problem is null
-                ? new InspectItem(file, "ok", summary + (vae.Dim == WanVaeConfig.Wan21.Dim ? " match the Wan2.1 VAE" : $" match the Wan2.1 VAE structure at dim {vae.Dim}"))
-                : new InspectItem(file, "invalid", $"{summary}: {problem}");
+            return CheckVae(file, pth.Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal), summary, vae);
         }
         catch (WeightFileException e)
         {
             return new InspectItem(file, "invalid", e.Message);
         }
+    }
+
+    // The released structure at the file's base width (96 in the release; smaller test checkpoints keep the structure).
+    private static InspectItem CheckVae(string file, Dictionary<string, long[]> shapes, string summary, WanVaeConfig vae)
+    {
+        if (shapes.TryGetValue("encoder.conv1.weight", out var conv1) && conv1.Length == 5 && conv1[0] > 0)
+            vae = vae with { Dim = (int)conv1[0] };
+        string? problem = CompareKeys(shapes, ExpectedKeys(() => new WanVae(vae, torch.META)));
+        return problem is null
+            ? new InspectItem(file, "ok", summary + (vae.Dim == WanVaeConfig.Wan21.Dim ? " match the Wan2.1 VAE" : $" match the Wan2.1 VAE structure at dim {vae.Dim}"))
+            : new InspectItem(file, "invalid", $"{summary}: {problem}");
     }
 
     private static InspectItem InspectTokenizer(string root)

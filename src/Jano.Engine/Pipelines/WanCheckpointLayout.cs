@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;
+using Jano.Models.Wan.Vae;
 
 namespace Jano.Engine.Pipelines;
 
@@ -11,8 +12,8 @@ namespace Jano.Engine.Pipelines;
 /// <c>models_t5_umt5-xxl-enc-bf16.pth</c>, <c>Wan2.1_VAE.pth</c>, <c>google/umt5-xxl/spiece.model</c>; names as loaded;</item>
 /// <item><b>diffusers</b> (<c>model_index.json</c> present): <c>transformer/</c> (config + <c>diffusion_pytorch_model*.safetensors</c>,
 /// renamed by <see cref="WanDiffusersKeys"/>), <c>text_encoder/</c> (<c>model*.safetensors</c>, renamed by
-/// <see cref="UmT5HfKeys"/>), <c>tokenizer/spiece.model</c>. The Diffusers VAE (<c>vae/</c>, <c>AutoencoderKLWan</c>) is not
-/// supported: the official <c>Wan2.1_VAE.pth</c> is taken from <c>vae/</c> or the folder itself.</item>
+/// <see cref="UmT5HfKeys"/>), <c>tokenizer/spiece.model</c>, <c>vae/diffusion_pytorch_model.safetensors</c> (<c>AutoencoderKLWan</c>,
+/// renamed by <see cref="WanVaeDiffusersKeys"/>) unless an official <c>Wan2.1_VAE.pth</c> sits in <c>vae/</c> or the folder.</item>
 /// </list>
 /// </summary>
 public sealed class WanCheckpointLayout
@@ -85,22 +86,23 @@ public sealed class WanCheckpointLayout
         ? Path.Combine(Root, "tokenizer", "spiece.model")
         : Path.Combine(Root, "google", "umt5-xxl", "spiece.model");
 
-    /// <summary>The official VAE checkpoint (Diffusers folders: <c>vae/Wan2.1_VAE.pth</c>, else <c>Wan2.1_VAE.pth</c> at the root).</summary>
+    /// <summary>The VAE checkpoint: official <c>Wan2.1_VAE.pth</c>; Diffusers folders: <c>vae/Wan2.1_VAE.pth</c> or
+    /// <c>Wan2.1_VAE.pth</c> when present, else <c>vae/diffusion_pytorch_model.safetensors</c>.</summary>
     public string VaePath
     {
         get
         {
-            if (!IsDiffusers) return Path.Combine(Root, "Wan2.1_VAE.pth");
+            string official = Path.Combine(Root, "Wan2.1_VAE.pth");
+            if (!IsDiffusers) return official;
             string inVae = Path.Combine(Root, "vae", "Wan2.1_VAE.pth");
-            return File.Exists(inVae) ? inVae : Path.Combine(Root, "Wan2.1_VAE.pth");
+            if (File.Exists(inVae)) return inVae;
+            return File.Exists(official) ? official : Path.Combine(Root, "vae", "diffusion_pytorch_model.safetensors");
         }
     }
 
-    /// <summary>The one-line reason a Diffusers folder's VAE cannot be used (null when the official file is there).</summary>
-    public string? UnsupportedVae =>
-        IsDiffusers && !File.Exists(VaePath)
-            ? "vae/: the Diffusers VAE (AutoencoderKLWan) is not supported; put the official Wan2.1_VAE.pth in vae/ or in the folder"
-            : null;
+    /// <summary>Renames the VAE's tensor names (null: official names, as stored).</summary>
+    public Func<string, string>? VaeRename =>
+        VaePath.EndsWith(".safetensors", StringComparison.Ordinal) ? WanVaeDiffusersKeys.ToOfficial : null;
 
     // "<stem>.safetensors", or the shards of "<stem>.safetensors.index.json" (sorted, distinct).
     private static IReadOnlyList<string> WeightFiles(string folder, string stem)

@@ -198,12 +198,12 @@ public sealed class WanPipeline : IDisposable
     /// clip [3, 1 + 4(T − 1), 8H, 8W] in [−1, 1].</summary>
     public Tensor Decode(Tensor latent)
     {
-        if (_layout.UnsupportedVae is { } why) throw new NotSupportedException(why);
         string path = _layout.VaePath;
+        var rename = _layout.VaeRename;
         WanVaeConfig cfg;
-        using (var file = WeightLoader.OpenTensorFile(path)) cfg = VaeConfig(file);
+        using (var file = WeightLoader.OpenTensorFile(path)) cfg = VaeConfig(file, rename);
         using var vae = new WanVae(cfg, CPU, ScalarType.Float32);
-        WeightLoader.LoadInto(vae, [path]);
+        WeightLoader.LoadInto(vae, [path], rename);
         vae.eval();
         using var noGrad = no_grad();
         using var z = latent.to(ScalarType.Float32, CPU).unsqueeze(0);
@@ -212,9 +212,9 @@ public sealed class WanPipeline : IDisposable
     }
 
     /// <summary>The released VAE structure with the base width read from <c>encoder.conv1.weight</c>.</summary>
-    public static WanVaeConfig VaeConfig(ITensorFile file)
+    public static WanVaeConfig VaeConfig(ITensorFile file, Func<string, string>? rename = null)
     {
-        var conv = file.Entries.FirstOrDefault(e => e.Name == "encoder.conv1.weight")
+        var conv = file.Entries.FirstOrDefault(e => (rename is null ? e.Name : rename(e.Name)) == "encoder.conv1.weight")
                    ?? throw new InvalidDataException("VAE checkpoint has no 'encoder.conv1.weight'");
         return WanVaeConfig.Wan21 with { Dim = (int)conv.Shape[0] };
     }

@@ -16,7 +16,8 @@ namespace Jano.Tests.Wan;
 /// The Diffusers layout: tiny official weights are written under Diffusers names by this test's own converter (the
 /// substring replacements of diffusers' <c>convert_wan_to_diffusers.py</c>, applied in its order, and a hand-written HF
 /// umT5 list), loaded through the rename tables, and must give bit-identical forwards; a few known Diffusers names are
-/// checked explicitly; unknown names are one clear error; folders are inspected and generated from.
+/// checked explicitly; unknown names are one clear error; folders are inspected and generated from. The VAE follows
+/// diffusers' <c>convert_vae()</c> written out the same way.
 /// </summary>
 [Collection("Sequential")]
 public sealed class WanDiffusersLayoutTests : IDisposable
@@ -69,6 +70,54 @@ public sealed class WanDiffusersLayoutTests : IDisposable
             _ => throw new ArgumentException(key),
         };
         return $"encoder.block.{p[1]}.{rest}";
+    }
+
+    // diffusers' convert_vae() (official → Diffusers), written out in the script's own if/else order.
+    private static string VaeToDiffusersByScript(string key)
+    {
+        static string? Residual(string k) =>
+            k.EndsWith(".residual.0.gamma") ? ".norm1.gamma" : k.EndsWith(".residual.2.bias") ? ".conv1.bias" :
+            k.EndsWith(".residual.2.weight") ? ".conv1.weight" : k.EndsWith(".residual.3.gamma") ? ".norm2.gamma" :
+            k.EndsWith(".residual.6.bias") ? ".conv2.bias" : k.EndsWith(".residual.6.weight") ? ".conv2.weight" : null;
+        var p = key.Split('.');
+        foreach (var side in new[] { "encoder", "decoder" })
+        {
+            for (int i = 0; i < 2; i++)
+                if (key.StartsWith($"{side}.middle.{2 * i}.residual.")) return $"{side}.mid_block.resnets.{i}{Residual(key)}";
+            if (key.StartsWith($"{side}.middle.1.")) return $"{side}.mid_block.attentions.0.{key[$"{side}.middle.1.".Length..]}";
+            if (key == $"{side}.head.0.gamma") return $"{side}.norm_out.gamma";
+            if (key.StartsWith($"{side}.head.2.")) return $"{side}.conv_out.{p[^1]}";
+            if (key.StartsWith($"{side}.conv1.")) return $"{side}.conv_in.{p[^1]}";
+        }
+        if (key.StartsWith("conv1.")) return $"quant_conv.{p[^1]}";
+        if (key.StartsWith("conv2.")) return $"post_quant_conv.{p[^1]}";
+        if (key.StartsWith("encoder.downsamples."))
+        {
+            var k = key.Replace("encoder.downsamples.", "encoder.down_blocks.");
+            if (Residual(k) is { } r) return string.Join('.', k.Split('.')[..3]) + r;
+            return k.Replace(".shortcut.", ".conv_shortcut.");
+        }
+        if (key.StartsWith("decoder.upsamples."))
+        {
+            int b = int.Parse(p[2]);
+            if (key.Contains("residual"))
+            {
+                int block = b <= 2 ? 0 : b <= 6 ? 1 : b <= 10 ? 2 : 3, resnet = b - 4 * block;
+                return $"decoder.up_blocks.{block}.resnets.{resnet}{Residual(key)}";
+            }
+            if (key.Contains(".shortcut."))
+                return b == 4 ? key.Replace(".shortcut.", ".resnets.0.conv_shortcut.").Replace("decoder.upsamples.4", "decoder.up_blocks.1")
+                    : key.Replace("decoder.upsamples.", "decoder.up_blocks.").Replace(".shortcut.", ".conv_shortcut.");
+            if (key.Contains(".resample.") || key.Contains(".time_conv."))
+                return b switch
+                {
+                    3 => key.Replace("decoder.upsamples.3", "decoder.up_blocks.0.upsamplers.0"),
+                    7 => key.Replace("decoder.upsamples.7", "decoder.up_blocks.1.upsamplers.0"),
+                    11 => key.Replace("decoder.upsamples.11", "decoder.up_blocks.2.upsamplers.0"),
+                    _ => key.Replace("decoder.upsamples.", "decoder.up_blocks."),
+                };
+        }
+        return key;
     }
 
     private static void WriteRenamed(string source, string target, Func<string, string> rename, params (string Name, Tensor Value)[] extra)
@@ -149,6 +198,46 @@ public sealed class WanDiffusersLayoutTests : IDisposable
         var t5 = WanFixtures.Keys("keys-umt5-xxl.txt").Keys.ToList();
         Assert.Equal(t5.Select(ToHfByHand), t5.Select(UmT5HfKeys.ToHf));
         Assert.Equal(t5, t5.Select(ToHfByHand).Select(UmT5HfKeys.ToOfficial));
+    }
+
+    // Every key of the released VAE (and of the tiny fixture) maps to a distinct Diffusers name and back; a few known names.
+    [Fact]
+    public void WanDiffusersVaeTableCoversTheReleasedKeys()
+    {
+        var keys = WanFixtures.Keys("vae-keys-full.txt").Keys.ToList();
+        var names = keys.Select(VaeToDiffusersByScript).ToList();
+        Assert.Equal(keys.Count, names.Distinct().Count());
+        Assert.Equal(keys, names.Select(Jano.Models.Wan.Vae.WanVaeDiffusersKeys.ToOfficial));
+        foreach (var known in new[]
+                 {
+                     "quant_conv.weight", "post_quant_conv.bias", "encoder.conv_in.weight", "encoder.mid_block.resnets.1.norm2.gamma",
+                     "encoder.mid_block.attentions.0.to_qkv.weight", "encoder.norm_out.gamma", "decoder.conv_out.bias",
+                     "encoder.down_blocks.2.resample.1.weight", "decoder.up_blocks.1.resnets.0.conv_shortcut.weight",
+                     "decoder.up_blocks.0.upsamplers.0.time_conv.weight", "decoder.up_blocks.3.resnets.2.conv2.weight",
+                 })
+            Assert.Contains(known, names);
+        Assert.Equal("unknown Diffusers VAE key 'decoder.up_blocks.0.attentions.0.proj.weight' (only the Wan2.1 AutoencoderKLWan names are supported)",
+            Assert.Throws<WeightFileException>(() => Jano.Models.Wan.Vae.WanVaeDiffusersKeys.ToOfficial("decoder.up_blocks.0.attentions.0.proj.weight")).Message);
+    }
+
+    [Fact]
+    public void WanDiffusersVaeNamesDecodeBitIdentically()
+    {
+        using var _ = torch.no_grad();
+        string file = Path.Combine(_root, "vae.safetensors");
+        WriteRenamed(WanFixtures.PathOf("vae-tiny.safetensors"), file, VaeToDiffusersByScript);
+        using var st = SafetensorsFile.Open(WanFixtures.PathOf("vae-tiny.safetensors"));
+        var cfg = Jano.Models.Wan.Vae.WanVaeConfig.Wan21 with { Dim = (int)st.Entries.Single(e => e.Name == "encoder.conv1.weight").Shape[0] };
+        using var official = new Jano.Models.Wan.Vae.WanVae(cfg);
+        WeightLoader.LoadInto(official, [WanFixtures.PathOf("vae-tiny.safetensors")]);
+        using var diffusers = new Jano.Models.Wan.Vae.WanVae(cfg);
+        WeightLoader.LoadInto(diffusers, [file], Jano.Models.Wan.Vae.WanVaeDiffusersKeys.ToOfficial);
+        official.eval();
+        diffusers.eval();
+        using var z = TestModels.Randn(3, [1, 16, 2, 4, 4]);
+        using var a = official.Decode(z);
+        using var b = diffusers.Decode(z);
+        Assert.True(TestModels.BitEqual(a, b));
     }
 
     [Fact]
@@ -237,17 +326,16 @@ public sealed class WanDiffusersLayoutTests : IDisposable
         File.Copy(WanFixtures.PathOf("spm-tiny.model"), Path.Combine(diffusers, "tokenizer", "spiece.model"));
         File.WriteAllText(Path.Combine(diffusers, "vae", "diffusion_pytorch_model.safetensors"), "");
 
-        // Diffusers VAE only: one clear line, before any compute
+        // a broken part: one clear line, before any compute
         var report = InspectJob.Run(diffusers);
         Assert.Equal("Wan2.1-T2V (Diffusers)", report.Layout);
-        Assert.Equal(["vae/"], report.Invalid);
-        Assert.Contains(report.Items, i => i.Detail == "vae/: the Diffusers VAE (AutoencoderKLWan) is not supported; put the official Wan2.1_VAE.pth in vae/ or in the folder");
+        Assert.Equal(["vae/diffusion_pytorch_model.safetensors"], report.Invalid);
         var r = CliRunner.Run("generate", "--model", diffusers, "--prompt", "a red fox runs", "--steps", "2", "--size", "32x32", "--frames", "1",
             "--threads", "1", "--out", Path.Combine(_root, "refused"));
         Assert.Equal(1, r.ExitCode);
-        Assert.Equal($"jano: error: {Path.GetFullPath(diffusers)}: incomplete Wan2.1-T2V (Diffusers) checkpoint: invalid vae/", r.LastErrorLine);
+        Assert.Equal($"jano: error: {Path.GetFullPath(diffusers)}: incomplete Wan2.1-T2V (Diffusers) checkpoint: invalid vae/diffusion_pytorch_model.safetensors", r.LastErrorLine);
 
-        File.Copy(WanFixtures.PathOf("vae-tiny.pth"), Path.Combine(diffusers, "vae", InspectJob.VaeFile));
+        WriteRenamed(WanFixtures.PathOf("vae-tiny.safetensors"), Path.Combine(diffusers, "vae", "diffusion_pytorch_model.safetensors"), VaeToDiffusersByScript);
         r = CliRunner.Run("inspect", diffusers);
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("(Diffusers)", r.Stdout);
@@ -255,8 +343,9 @@ public sealed class WanDiffusersLayoutTests : IDisposable
         Assert.True(report.Complete, report.Summary);
         Assert.Equal(
             ["model_index.json", "transformer/config.json", "transformer/diffusion_pytorch_model*.safetensors", "text_encoder/model*.safetensors",
-             "vae/Wan2.1_VAE.pth", "tokenizer/spiece.model"], report.Items.Select(i => i.Name));
+             "vae/diffusion_pytorch_model.safetensors", "tokenizer/spiece.model"], report.Items.Select(i => i.Name));
         Assert.EndsWith("match transformer/config.json (Diffusers names)", report.Items[2].Detail);
+        Assert.EndsWith("AutoencoderKLWan names) match the Wan2.1 VAE structure at dim 8", report.Items[4].Detail);
 
         string outOfficial = Path.Combine(_root, "out-official"), outDiffusers = Path.Combine(_root, "out-diffusers");
         foreach (var (dir, outDir) in new[] { (official, outOfficial), (diffusers, outDiffusers) })
