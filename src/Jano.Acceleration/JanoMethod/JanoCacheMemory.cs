@@ -42,7 +42,9 @@ public static class JanoCacheMemory
     }
 
     /// <summary>The estimate for a model descriptor, level fractions (static, medium; tokens rounded as
-    /// <c>round(f·N)</c> per level) and Jano's cache options (<see cref="JanoOptions.CacheDType"/> null = the model dtype).</summary>
+    /// <c>round(f·N)</c> per level) and Jano's cache options (<see cref="JanoOptions.CacheDType"/> null = the model dtype).
+    /// The output width is taken as latent channels · patch volume (the descriptor has no C_out; Wan and the DiT predict as
+    /// many channels as they take).</summary>
     public static JanoCacheEstimate Estimate(TransformerDescriptor model, double staticFraction, double mediumFraction, int rows,
         JanoOptions options, ScalarType modelDType)
     {
