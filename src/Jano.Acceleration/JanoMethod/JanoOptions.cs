@@ -1,4 +1,5 @@
 using Jano.Core.Options;
+using static TorchSharp.torch;
 
 namespace Jano.Acceleration.JanoMethod;
 
@@ -33,12 +34,19 @@ public sealed record JanoOptions
     /// null: <see cref="ThresholdTargeting.DefaultPsnrTable"/>. Given as <c>psnr_table=0:60;0.2:41.5;...</c>.</summary>
     public IReadOnlyList<(double Skipped, double Psnr)>? PsnrTable { get; init; }
 
+    /// <summary>What frozen tokens keep: post-RoPE K and V, or the self-attention input (half the bytes, K/V projected again).</summary>
+    public JanoCacheMode CacheMode { get; init; } = JanoCacheMode.Kv;
+    /// <summary>Storage dtype of the frozen-token caches (cast back to the model dtype when used); null: the model dtype.</summary>
+    public ScalarType? CacheDType { get; init; }
+    /// <summary>Where the frozen-token caches live; <see cref="JanoCacheDevice.Cpu"/> copies them to the model device when used.</summary>
+    public JanoCacheDevice CacheDevice { get; init; } = JanoCacheDevice.Model;
+
     /// <summary>Option keys in display order.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [
         "warmup_steps", "cooldown_steps", "static_thresh", "static_interval", "medium_thresh", "medium_interval",
         "analyze_block_size", "t_weight", "d_strength", "d_distance", "enhance", "include_xt",
-        "target_speedup", "target_psnr", "overhead", "psnr_table",
+        "target_speedup", "target_psnr", "overhead", "psnr_table", "cache_mode", "cache_dtype", "cache_device",
     ];
 
     /// <summary>Applies <c>k=v</c> pairs on top of this record; unknown keys and bad values are errors naming the key.
@@ -74,6 +82,9 @@ public sealed record JanoOptions
                 "target_psnr" => o with { TargetPsnr = OptionList.Double(key, value), TargetSpeedup = null },
                 "overhead" => o with { Overhead = OptionList.Double(key, value) },
                 "psnr_table" => o with { PsnrTable = ParsePsnrTable(value) },
+                "cache_mode" => o with { CacheMode = ParseCacheMode(key, value) },
+                "cache_dtype" => o with { CacheDType = ParseCacheDType(key, value) },
+                "cache_device" => o with { CacheDevice = ParseCacheDevice(key, value) },
                 _ => throw new ArgumentException($"unknown option '{key}' for jano (valid: {string.Join(", ", Keys)})"),
             };
         }
@@ -100,6 +111,38 @@ public sealed record JanoOptions
         }
         return points;
     }
+    private static JanoCacheMode ParseCacheMode(string key, string value) => value.ToLowerInvariant() switch
+    {
+        "kv" => JanoCacheMode.Kv,
+        "hidden" => JanoCacheMode.Hidden,
+        _ => throw new ArgumentException($"invalid value '{value}' for {key}: expected kv or hidden"),
+    };
+
+    private static ScalarType? ParseCacheDType(string key, string value) => value.ToLowerInvariant() switch
+    {
+        "model" => null,
+        "float32" => ScalarType.Float32,
+        "bfloat16" => ScalarType.BFloat16,
+        "float16" => ScalarType.Float16,
+        _ => throw new ArgumentException($"invalid value '{value}' for {key}: expected float32, bfloat16, float16 or model"),
+    };
+
+    private static JanoCacheDevice ParseCacheDevice(string key, string value) => value.ToLowerInvariant() switch
+    {
+        "model" => JanoCacheDevice.Model,
+        "cpu" => JanoCacheDevice.Cpu,
+        _ => throw new ArgumentException($"invalid value '{value}' for {key}: expected model or cpu"),
+    };
+
+    /// <summary>Name of a cache dtype as the option spells it (null: <c>model</c>).</summary>
+    public static string CacheDTypeName(ScalarType? dtype) => dtype switch
+    {
+        null => "model",
+        ScalarType.Float32 => "float32",
+        ScalarType.BFloat16 => "bfloat16",
+        ScalarType.Float16 => "float16",
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), $"cache dtype {dtype} is not one of float32, bfloat16, float16"),
+    };
 
     /// <summary>Range checks that need no run context.</summary>
     public void CheckRanges()
@@ -132,7 +175,8 @@ public sealed record JanoOptions
             throw new ArgumentException($"analyze_block_size ({OptionList.Format(b)}) must have t = 1 for images (T = 1)");
     }
 
-    /// <summary>Resolved options as key/value text; target keys appear only when set, overhead only with a target.</summary>
+    /// <summary>Resolved options as key/value text; target keys appear only when set, overhead only with a target, cache
+    /// options only when not the default.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs()
     {
         var pairs = new List<KeyValuePair<string, string>>(BasePairs());
@@ -141,6 +185,9 @@ public sealed record JanoOptions
         if (TargetSpeedup is not null || TargetPsnr is not null) pairs.Add(new("overhead", OptionList.Format(Overhead)));
         if (TargetPsnr is not null && PsnrTable is { } table)
             pairs.Add(new("psnr_table", string.Join(";", table.Select(p => $"{OptionList.Format(p.Skipped)}:{OptionList.Format(p.Psnr)}"))));
+        if (CacheMode != JanoCacheMode.Kv) pairs.Add(new("cache_mode", "hidden"));
+        if (CacheDType is not null) pairs.Add(new("cache_dtype", CacheDTypeName(CacheDType)));
+        if (CacheDevice != JanoCacheDevice.Model) pairs.Add(new("cache_device", "cpu"));
         return pairs;
     }
 

@@ -16,7 +16,7 @@ public sealed class JanoSession : IAcceleratorSession
     private readonly TransformerDescriptor _model;
     private readonly GenerationPlan _plan;
     private readonly List<Tensor> _features = new();
-    private readonly FrozenKvCache _cache = new();
+    private readonly FrozenKvCache _cache;
     private readonly OutputBuffer _outputs = new();
     private readonly List<string> _notes = new();
     private TokenPartition? _partition;
@@ -31,6 +31,7 @@ public sealed class JanoSession : IAcceleratorSession
         _options = options;
         _model = model;
         _plan = plan;
+        _cache = new FrozenKvCache(options.CacheDType, options.CacheDevice == JanoCacheDevice.Cpu ? CPU : null);
         if (options.IncludeXt) Keep(plan.InitialNoise);
     }
 
@@ -50,7 +51,7 @@ public sealed class JanoSession : IAcceleratorSession
     {
         int selected = _partition?.ForStepLevel(_level).Count ?? _model.TokenCount;
         _tokens += (long)selected * rows.Count;
-        return new JanoHooks(_level, _partition, _cache, _outputs, JanoHooks.RowsKey(rows));
+        return new JanoHooks(_level, _partition, _cache, _outputs, JanoHooks.RowsKey(rows), _options.CacheMode);
     }
 
     public StepSummary EndStep(StepInfo step, Tensor guidedOutput)
@@ -145,9 +146,17 @@ public sealed class JanoSession : IAcceleratorSession
             TokenLevels = _partition?.Levels ?? (_analysis is null ? null : Enumerable.Repeat(3, _model.TokenCount).ToArray()),
             TokenGrid = _model.TokenGrid,
             CacheBytes = _cache.PeakBytes + _outputs.Bytes,
-            Notes = _notes.ToArray(),
+            Notes = _partition is null ? _notes.ToArray() : [.. _notes, CacheNote()],
         };
     }
+
+    /// <summary>Peak bytes of the frozen-token caches (K/V or hidden states), without the output buffer.</summary>
+    public long FrozenCacheBytes => _cache.PeakBytes;
+
+    private string CacheNote() =>
+        $"frozen-token cache: {(_options.CacheMode == JanoCacheMode.Kv ? "kv" : "hidden")}, " +
+        $"{JanoOptions.CacheDTypeName(_options.CacheDType)} dtype, on {(_options.CacheDevice == JanoCacheDevice.Cpu ? "cpu" : "the model device")}, " +
+        $"peak {_cache.PeakBytes} bytes (+ output buffer {_outputs.Bytes} bytes)";
 
     public void Dispose()
     {

@@ -21,6 +21,7 @@ public sealed class TokenPartition : IDisposable
         StaticIndex = Owned(Where(l => l == 1), device);
         MediumIndex = Owned(Where(l => l == 2), device);
         MediumInNonStatic = Owned(mediumInNonStatic, device);
+        FrozenIndex = Owned(Where(l => l == 2).Concat(Where(l => l == 1)).ToArray(), device);
         using (var idx = torch.tensor(nonStatic, dtype: ScalarType.Int64)) NonStatic = TokenSelection.Subset(n, idx);
         using (var idx = torch.tensor(Where(l => l == 3), dtype: ScalarType.Int64)) Active = TokenSelection.Subset(n, idx);
         All = TokenSelection.All(n);
@@ -38,6 +39,9 @@ public sealed class TokenPartition : IDisposable
 
     /// <summary>Positions of medium tokens inside the non-static subsequence [m].</summary>
     public Tensor MediumInNonStatic { get; }
+
+    /// <summary>Rows of medium then static tokens [m + s], the order cached frozen rows follow the computed ones.</summary>
+    public Tensor FrozenIndex { get; }
 
     public TokenSelection All { get; }
 
@@ -69,6 +73,7 @@ public sealed class TokenPartition : IDisposable
         StaticIndex.Dispose();
         MediumIndex.Dispose();
         MediumInNonStatic.Dispose();
+        FrozenIndex.Dispose();
         NonStatic.Dispose();
         Active.Dispose();
         All.Dispose();

@@ -196,6 +196,8 @@ public sealed class RasSession : IAcceleratorSession
 
         public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
 
+        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
+
         public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => session.ExtendKeyValues(rows, layer, k, v);
 
         public Tensor ComposeOutput(Tensor output, TokenSelection selection) => session.ComposeOutput(rows, output, selection);

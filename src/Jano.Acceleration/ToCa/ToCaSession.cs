@@ -144,6 +144,8 @@ public sealed class ToCaSession : IAcceleratorSession
         public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) =>
             session.RunAttention(rows, layer, kind, input, compute);
 
+        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
+
         public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
 
         public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;

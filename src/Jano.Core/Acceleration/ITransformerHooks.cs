@@ -26,6 +26,12 @@ public interface ITransformerHooks
     /// <summary>Attention level: <c>compute(input)</c> is the attention output after its output projection [B, n, C].</summary>
     Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute);
 
+    /// <summary>K/V input level, inside self-attention right before the K/V projections: <paramref name="x"/> [B, n, C] is the
+    /// self-attention input of the selected tokens. Returns extra input rows [B, e, C] with their original token positions
+    /// [e] (int64), whose keys/values the model computes with the same projections, qk-norm and RoPE (at those positions)
+    /// and places right after the selected tokens' K/V; or null for none (K/V then come from x alone, as without hooks).</summary>
+    (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x);
+
     /// <summary>K/V level, right after K/V projection, qk-norm and RoPE of the latent tokens, before attention:
     /// k, v [B, n, H, D] of the selected tokens. Returns the keys/values attention uses, [B, n', H, D] with n' ≥ n
     /// (cached rows of frozen tokens appended). FLUX-style models pass only image-token K/V here and

@@ -23,9 +23,11 @@ public static class WeightLoader
     /// <param name="paths">One or more <c>.safetensors</c> or PyTorch zip checkpoint (<c>.pth</c>) files, and/or <c>*.safetensors.index.json</c> files whose
     /// <c>weight_map</c> names shard files relative to the index.</param>
     /// <param name="rename">Optional map from a file's tensor name to the model's state_dict key.</param>
+    /// <param name="skip">Optional test on a file's tensor name: true leaves that tensor out entirely (e.g. a tied duplicate).</param>
     /// <exception cref="WeightFileException">A file is malformed, a key appears twice across files, or the weights do
     /// not match the model.</exception>
-    public static WeightLoadReport LoadInto(nn.Module module, IReadOnlyList<string> paths, Func<string, string>? rename = null)
+    public static WeightLoadReport LoadInto(nn.Module module, IReadOnlyList<string> paths, Func<string, string>? rename = null,
+        Func<string, bool>? skip = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(paths);
@@ -46,6 +48,7 @@ public static class WeightLoader
             {
                 foreach (var entry in file.Entries)
                 {
+                    if (skip is not null && skip(entry.Name)) continue;
                     string key = rename is null ? entry.Name : rename(entry.Name)
                         ?? throw new InvalidOperationException($"the rename function returned null for {SafetensorsFile.Quote(entry.Name)}");
                     if (sources.TryGetValue(key, out var first))

@@ -69,6 +69,8 @@ public sealed class FlopCountingAccelerator(IAccelerator inner, FlopTally tally)
                 return result;
             });
 
+        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => inner.ExtraKeyValueInput(layer, x);
+
         public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v)
         {
             var result = inner.ExtendKeyValues(layer, k, v);

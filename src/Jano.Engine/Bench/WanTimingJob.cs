@@ -90,6 +90,21 @@ public static class WanTimingJob
             samples[name] = s;
             log?.Invoke($"{name}: {rows[name]} rows, median {GenerationResult.Median(s):F3} s over {o.Forwards} forwards");
         }
+        // Cache memory: what this run held (one row, K/V in the model dtype) and the formula for it and for a whole
+        // CFG generation (two branch rows) per cache option.
+        long measured = cache.PeakBytes + buffer.Bytes;
+        var formula = new Dictionary<string, long>
+        {
+            ["run"] = JanoCacheMemory.Estimate(descriptor, o.LevelFractions[0], o.LevelFractions[1], 1, new JanoOptions(), o.DType).TotalBytes,
+        };
+        foreach (var mode in new[] { JanoCacheMode.Kv, JanoCacheMode.Hidden })
+            foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+                formula[$"cfg_{(mode == JanoCacheMode.Kv ? "kv" : "hidden")}_{RuntimeSettings.DTypeName(dtype)}"] = JanoCacheMemory.Estimate(
+                    descriptor, o.LevelFractions[0], o.LevelFractions[1], 2, new JanoOptions { CacheMode = mode, CacheDType = dtype }, o.DType).TotalBytes;
+        static string GiB(long b) => (b / (double)(1L << 30)).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+        log?.Invoke($"jano cache: this run {measured} bytes (formula {formula["run"]}); a CFG generation (2 branches): " +
+                    $"kv float32 {GiB(formula["cfg_kv_float32"])} GiB, kv bfloat16 {GiB(formula["cfg_kv_bfloat16"])} GiB, " +
+                    $"hidden float32 {GiB(formula["cfg_hidden_float32"])} GiB, hidden bfloat16 {GiB(formula["cfg_hidden_bfloat16"])} GiB");
         var median = samples.ToDictionary(kv => kv.Key, kv => GenerationResult.Median(kv.Value));
         var relative = median.ToDictionary(kv => kv.Key, kv => kv.Value / median["full"]);
         double ratio = Schedule.Sum(kv => kv.Value * relative[kv.Key]) / Schedule.Values.Sum();
@@ -108,6 +123,8 @@ public static class WanTimingJob
             Schedule = Schedule.ToDictionary(kv => kv.Key, kv => kv.Value),
             ScheduleRatio = ratio,
             ScheduleSpeedup = 1 / ratio,
+            CacheBytes = measured,
+            CacheFormulaBytes = formula,
         };
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "timing.json"), JsonSerializer.Serialize(report, ReportJson.Options));
         return report;

@@ -27,4 +27,9 @@ public sealed record WanTimingReport
     [JsonPropertyName("schedule_ratio")] public required double ScheduleRatio { get; init; }
     /// <summary>1 / <see cref="ScheduleRatio"/>.</summary>
     [JsonPropertyName("schedule_speedup")] public required double ScheduleSpeedup { get; init; }
+    /// <summary>Jano's cache bytes this run held at its peak (one row: K/V of frozen tokens in the model dtype + output buffer).</summary>
+    [JsonPropertyName("cache_bytes")] public long CacheBytes { get; init; }
+    /// <summary><see cref="Jano.Acceleration.JanoMethod.JanoCacheMemory"/> for this run (<c>run</c>) and for a two-branch CFG
+    /// generation per cache mode and dtype (<c>cfg_kv_float32</c>, <c>cfg_hidden_bfloat16</c>, …).</summary>
+    [JsonPropertyName("cache_formula_bytes")] public Dictionary<string, long> CacheFormulaBytes { get; init; } = new();
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Jano.Core.Weights;
+using Jano.Engine.Pipelines;
 using Jano.Models.Wan;
+using Jano.Models.Wan.TextEncoder;
 using Jano.Models.Wan.Vae;
 using TorchSharp;
 
@@ -12,6 +14,8 @@ namespace Jano.Engine.Jobs;
 /// <c>models_t5_umt5-xxl-enc-bf16.pth</c>, <c>Wan2.1_VAE.pth</c>, the <c>google/umt5-xxl</c> tokenizer folder).
 /// Only headers and pickles are read, never tensor data: DiT keys and shapes are compared with a <see cref="WanModel"/>
 /// built on the meta device from <c>config.json</c>, VAE keys and shapes with <see cref="WanVae"/>.
+/// A folder with <c>model_index.json</c> is checked as a Diffusers folder (<see cref="WanCheckpointLayout"/>): tensor names
+/// are mapped by the rename tables first, so an unknown name is reported as invalid.
 /// </summary>
 public static class InspectJob
 {
@@ -35,6 +39,7 @@ public static class InspectJob
         ArgumentException.ThrowIfNullOrEmpty(folder);
         string root = Path.GetFullPath(folder);
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: no such folder");
+        if (WanCheckpointLayout.Of(root).IsDiffusers) return RunDiffusers(WanCheckpointLayout.Of(root));
         var items = new List<InspectItem>();
         var (configItem, config) = InspectConfig(root);
         items.Add(configItem);
@@ -63,9 +68,97 @@ public static class InspectJob
         }
     }
 
-    private static InspectItem InspectDit(string root, WanConfig? config)
+    private static InspectReport RunDiffusers(WanCheckpointLayout layout)
     {
-        const string name = "diffusion_pytorch_model*.safetensors";
+        string root = layout.Root;
+        var items = new List<InspectItem> { new(WanCheckpointLayout.ModelIndex, "ok", "Diffusers layout") };
+        WanConfig? config = null;
+        const string configName = "transformer/config.json";
+        if (!File.Exists(layout.ConfigPath)) items.Add(new InspectItem(configName, "missing", "absent"));
+        else
+        {
+            try
+            {
+                config = layout.ReadConfig();
+                items.Add(new InspectItem(configName, "ok",
+                    $"dim {config.Dim}, ffn_dim {config.FfnDim}, heads {config.NumHeads}, layers {config.NumLayers}, text_dim {config.TextDim}"));
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException or IOException)
+            {
+                items.Add(new InspectItem(configName, "invalid", OneLine(e.Message)));
+            }
+        }
+        items.Add(config is null
+            ? new InspectItem("transformer/diffusion_pytorch_model*.safetensors", "missing", "not checked without a valid transformer/config.json")
+            : InspectDit(layout.TransformerFolder, config, "transformer/", WanDiffusersKeys.ToOfficial));
+        items.Add(InspectTextEncoder(layout));
+        items.Add(layout.VaeRename is null
+            ? InspectPth(root, Path.GetRelativePath(root, layout.VaePath), WanVaeConfig.Wan21)
+            : InspectDiffusersVae(layout));
+        items.Add(File.Exists(layout.TokenizerModel)
+            ? new InspectItem("tokenizer/spiece.model", "ok", "SentencePiece model")
+            : new InspectItem("tokenizer/spiece.model", "missing", "absent (a tokenizer.json alone is not supported)"));
+        return new InspectReport(root, "Wan2.1-T2V (Diffusers)", items);
+    }
+
+    // vae/diffusion_pytorch_model.safetensors (AutoencoderKLWan names), renamed, against the released VAE structure.
+    private static InspectItem InspectDiffusersVae(WanCheckpointLayout layout)
+    {
+        string name = Path.GetRelativePath(layout.Root, layout.VaePath);
+        if (!File.Exists(layout.VaePath)) return new InspectItem("vae/", "missing", "neither vae/diffusion_pytorch_model.safetensors nor Wan2.1_VAE.pth");
+        try
+        {
+            using var st = SafetensorsFile.Open(layout.VaePath);
+            var shapes = st.Entries.ToDictionary(e => layout.VaeRename!(e.Name), e => e.Shape, StringComparer.Ordinal);
+            string summary = $"{st.Entries.Count} tensors ({string.Join("/", st.Entries.Select(e => e.DType).Distinct().Order(StringComparer.Ordinal))}, AutoencoderKLWan names)";
+            return CheckVae(name, shapes, summary, WanVaeConfig.Wan21);
+        }
+        catch (WeightFileException e)
+        {
+            return new InspectItem(name, "invalid", e.Message);
+        }
+    }
+
+    // text_encoder/model*.safetensors: every name maps to an official umT5 key, and the mapped set is the encoder's full key set.
+    private static InspectItem InspectTextEncoder(WanCheckpointLayout layout)
+    {
+        const string name = "text_encoder/model*.safetensors";
+        var files = layout.TextEncoderFiles;
+        var absent = files.Where(f => !File.Exists(f)).Select(f => Path.GetRelativePath(layout.Root, f)).ToList();
+        if (absent.Count > 0) return new InspectItem(name, "missing", $"absent: {string.Join(", ", absent)}");
+        try
+        {
+            var entries = new List<TensorEntry>();
+            foreach (var f in files)
+            {
+                using var st = SafetensorsFile.Open(f);
+                entries.AddRange(st.Entries);
+            }
+            var skip = layout.TextEncoderSkip(entries.Select(e => e.Name))!;
+            var keys = entries.Where(e => !skip(e.Name)).Select(e => UmT5HfKeys.ToOfficial(e.Name)).ToHashSet(StringComparer.Ordinal);
+            int layers = 0;
+            while (keys.Contains($"blocks.{layers}.norm1.weight")) layers++;
+            var expected = new HashSet<string>(UmT5HfKeys.TopLevel.Values, StringComparer.Ordinal);
+            for (int i = 0; i < layers; i++)
+                foreach (var k in UmT5HfKeys.InBlock.Values) expected.Add($"blocks.{i}.{k}");
+            var missing = expected.Where(k => !keys.Contains(k)).Take(3).ToList();
+            var extra = keys.Where(k => !expected.Contains(k)).Take(3).ToList();
+            string dtypes = string.Join("/", entries.Select(e => e.DType).Distinct().Order(StringComparer.Ordinal));
+            if (missing.Count + extra.Count > 0)
+                return new InspectItem(name, "invalid", $"umT5 keys do not fit: missing {string.Join(", ", missing)}; unexpected {string.Join(", ", extra)}");
+            return new InspectItem(name, "ok", $"{entries.Count} tensors ({dtypes}), umT5 encoder with {layers} blocks (UMT5EncoderModel names)");
+        }
+        catch (WeightFileException e)
+        {
+            return new InspectItem(name, "invalid", e.Message);
+        }
+    }
+
+    private static InspectItem InspectDit(string root, WanConfig? config) => InspectDit(root, config, "", null);
+
+    private static InspectItem InspectDit(string root, WanConfig? config, string prefix, Func<string, string>? rename)
+    {
+        string name = prefix + "diffusion_pytorch_model*.safetensors";
         List<string> files;
         string indexPath = Path.Combine(root, DitIndex);
         try
@@ -101,7 +194,8 @@ public static class InspectJob
                 using var st = SafetensorsFile.Open(f);
                 foreach (var e in st.Entries)
                 {
-                    if (!shapes.TryAdd(e.Name, e.Shape)) return new InspectItem(name, "invalid", $"tensor '{e.Name}' appears in two shards");
+                    string key = rename is null ? e.Name : rename(e.Name);
+                    if (!shapes.TryAdd(key, e.Shape)) return new InspectItem(name, "invalid", $"tensor '{e.Name}' appears in two shards");
                     bytes += e.ByteLength;
                     dtypes.Add(e.DType);
                 }
@@ -114,14 +208,15 @@ public static class InspectJob
 
         string files_ = files.Count == 1 ? Path.GetFileName(files[0]) : $"{files.Count} shards";
         (string Label, WanConfig Config)[] candidates = config is not null
-            ? [("config.json", config)]
+            ? [(prefix + "config.json", config)]
             : [("1.3B preset", WanConfig.T2V_1_3B), ("14B preset", WanConfig.T2V_14B)];
         string? firstProblem = null;
         foreach (var (label, cfg) in candidates)
         {
             string? problem = CompareKeys(shapes, ExpectedKeys(() => new WanModel(cfg, torch.META)));
             if (problem is null)
-                return new InspectItem(name, "ok", $"{files_}: {shapes.Count} tensors ({string.Join("/", dtypes)}, {bytes / 1e9:F2} GB) match {label}");
+                return new InspectItem(name, "ok", $"{files_}: {shapes.Count} tensors ({string.Join("/", dtypes)}, {bytes / 1e9:F2} GB) match {label}"
+                    + (rename is null ? "" : " (Diffusers names)"));
             firstProblem ??= $"{files_} vs {label}: {problem}";
         }
         return new InspectItem(name, "invalid", firstProblem!);
@@ -138,19 +233,23 @@ public static class InspectJob
             var dtypes = string.Join("/", pth.Entries.Select(e => e.DType).Distinct().Order(StringComparer.Ordinal));
             string summary = $"{pth.Entries.Count} tensors ({dtypes})";
             if (vae is null) return new InspectItem(file, "ok", summary);
-            var shapes = pth.Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
-            // The released structure at the file's base width (96 in the release; smaller test checkpoints keep the structure).
-            if (shapes.TryGetValue("encoder.conv1.weight", out var conv1) && conv1.Length == 5 && conv1[0] > 0)
-                vae = vae with { Dim = (int)conv1[0] };
-            string? problem = CompareKeys(shapes, ExpectedKeys(() => new WanVae(vae, torch.META)));
-            return problem is null
-                ? new InspectItem(file, "ok", summary + (vae.Dim == WanVaeConfig.Wan21.Dim ? " match the Wan2.1 VAE" : $" match the Wan2.1 VAE structure at dim {vae.Dim}"))
-                : new InspectItem(file, "invalid", $"{summary}: {problem}");
+            return CheckVae(file, pth.Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal), summary, vae);
         }
         catch (WeightFileException e)
         {
             return new InspectItem(file, "invalid", e.Message);
         }
+    }
+
+    // The released structure at the file's base width (96 in the release; smaller test checkpoints keep the structure).
+    private static InspectItem CheckVae(string file, Dictionary<string, long[]> shapes, string summary, WanVaeConfig vae)
+    {
+        if (shapes.TryGetValue("encoder.conv1.weight", out var conv1) && conv1.Length == 5 && conv1[0] > 0)
+            vae = vae with { Dim = (int)conv1[0] };
+        string? problem = CompareKeys(shapes, ExpectedKeys(() => new WanVae(vae, torch.META)));
+        return problem is null
+            ? new InspectItem(file, "ok", summary + (vae.Dim == WanVaeConfig.Wan21.Dim ? " match the Wan2.1 VAE" : $" match the Wan2.1 VAE structure at dim {vae.Dim}"))
+            : new InspectItem(file, "invalid", $"{summary}: {problem}");
     }
 
     private static InspectItem InspectTokenizer(string root)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Jano.Core.Acceleration;
 using Jano.Core.Sampling;
 using Jano.Core.Weights;
@@ -13,7 +12,7 @@ namespace Jano.Engine.Pipelines;
 /// <summary>
 /// Wan2.1 text-to-video from a folder laid out like the official release (<c>config.json</c>,
 /// <c>diffusion_pytorch_model*.safetensors</c>, <c>models_t5_umt5-xxl-enc-bf16.pth</c>, <c>Wan2.1_VAE.pth</c>,
-/// <c>google/umt5-xxl/spiece.model</c>), in the order that keeps memory bounded: <see cref="EncodePrompts"/> builds the
+/// <c>google/umt5-xxl/spiece.model</c>) or like a Diffusers folder (see <see cref="WanCheckpointLayout"/>), in the order that keeps memory bounded: <see cref="EncodePrompts"/> builds the
 /// umT5 encoder, keeps only the trimmed embeddings and frees the encoder; <see cref="LoadTransformer"/> then builds the
 /// DiT; <see cref="Generate"/> runs the denoising loop (UniPC or Euler, classifier-free guidance with one forward per
 /// branch as Wan does, accelerator hooks per branch row); <see cref="Decode"/> runs the VAE.
@@ -25,19 +24,20 @@ public sealed class WanPipeline : IDisposable
     public const string DefaultNegativePrompt =
         "色调艳丽，过曝，静态，细节模糊不清，字幕，风格，作品，画作，画面，静止，整体发灰，最差质量，低质量，JPEG压缩残留，丑陋的，残缺的，多余的手指，画得不好的手部，画得不好的脸部，畸形的，毁容的，形态畸形的肢体，手指融合，静止不动的画面，杂乱的背景，三条腿，背景人很多，倒着走";
 
-    private readonly string _folder;
+    private readonly WanCheckpointLayout _layout;
     private WanModel? _model;
 
     /// <summary>Prepares a pipeline on <paramref name="folder"/>; nothing is loaded yet.</summary>
     public WanPipeline(string folder, Device device, ScalarType dtype)
     {
-        _folder = Path.GetFullPath(folder);
+        _layout = WanCheckpointLayout.Of(folder);
         Device = device;
         DType = dtype;
-        using var stream = File.OpenRead(Path.Combine(_folder, "config.json"));
-        Config = JsonSerializer.Deserialize<WanConfig>(stream) ?? throw new InvalidDataException($"{_folder}: empty config.json");
-        Config.Validate();
+        Config = _layout.ReadConfig();
     }
+
+    /// <summary>The folder's layout (official or Diffusers).</summary>
+    public WanCheckpointLayout Layout => _layout;
 
     /// <summary>The DiT configuration from <c>config.json</c>.</summary>
     public WanConfig Config { get; }
@@ -52,18 +52,7 @@ public sealed class WanPipeline : IDisposable
     public WanModel? Model => _model;
 
     /// <summary>Paths of the DiT weight files (single file or the shards named by the index).</summary>
-    public IReadOnlyList<string> TransformerFiles
-    {
-        get
-        {
-            string index = Path.Combine(_folder, "diffusion_pytorch_model.safetensors.index.json");
-            if (!File.Exists(index)) return [Path.Combine(_folder, "diffusion_pytorch_model.safetensors")];
-            using var doc = JsonDocument.Parse(File.ReadAllText(index));
-            return doc.RootElement.GetProperty("weight_map").EnumerateObject()
-                .Select(p => p.Value.GetString() ?? "").Distinct().Order(StringComparer.Ordinal)
-                .Select(f => Path.Combine(_folder, f)).ToArray();
-        }
-    }
+    public IReadOnlyList<string> TransformerFiles => _layout.TransformerFiles;
 
     /// <summary>Latent [16, 1 + (frames − 1)/4, H/8, W/8] for a <paramref name="width"/>x<paramref name="height"/> clip of
     /// <paramref name="frames"/> frames; throws <see cref="ArgumentException"/> with one line when the size does not fit.</summary>
@@ -79,9 +68,34 @@ public sealed class WanPipeline : IDisposable
     }
 
     /// <summary>umT5 configuration read from the encoder checkpoint's tensor shapes (heads from the relative-position table).</summary>
-    public static UmT5Config TextEncoderConfig(ITensorFile file)
+    public static UmT5Config TextEncoderConfig(ITensorFile file) => TextEncoderConfig(file.Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal));
+
+    /// <summary>umT5 configuration from the shapes of all <paramref name="files"/>, names mapped by <paramref name="rename"/>.</summary>
+    public static UmT5Config TextEncoderConfig(IReadOnlyList<string> files, Func<string, string>? rename, Func<string, bool>? skip)
     {
-        var shapes = file.Entries.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal);
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var path in files)
+        {
+            using var file = WeightLoader.OpenTensorFile(path);
+            foreach (var e in file.Entries)
+                if (skip is null || !skip(e.Name)) shapes[rename is null ? e.Name : rename(e.Name)] = e.Shape;
+        }
+        return TextEncoderConfig(shapes);
+    }
+
+    private static List<string> AllNames(IReadOnlyList<string> files)
+    {
+        var names = new List<string>();
+        foreach (var path in files)
+        {
+            using var file = WeightLoader.OpenTensorFile(path);
+            names.AddRange(file.Entries.Select(e => e.Name));
+        }
+        return names;
+    }
+
+    private static UmT5Config TextEncoderConfig(Dictionary<string, long[]> shapes)
+    {
         long[] Shape(string key) => shapes.TryGetValue(key, out var s) ? s : throw new InvalidDataException($"text encoder checkpoint has no '{key}'");
         var emb = Shape("token_embedding.weight");
         var q = Shape("blocks.0.attn.q.weight");
@@ -100,17 +114,17 @@ public sealed class WanPipeline : IDisposable
     /// the folder) and frees the encoder before returning. Returns each trimmed embedding as [1, L_i, dim] in <see cref="DType"/>.</summary>
     public (Tensor Cond, Tensor Uncond) EncodePrompts(string prompt, string negativePrompt)
     {
-        string t5Path = Path.Combine(_folder, "models_t5_umt5-xxl-enc-bf16.pth");
-        UmT5Config cfg;
-        using (var file = WeightLoader.OpenTensorFile(t5Path)) cfg = TextEncoderConfig(file);
-        var tokenizer = UmT5Tokenizer.Load(Path.Combine(_folder, "google", "umt5-xxl", "spiece.model"), Config.TextLen);
+        var t5Files = _layout.TextEncoderFiles;
+        var skip = _layout.TextEncoderSkip(AllNames(t5Files));
+        var cfg = TextEncoderConfig(t5Files, _layout.TextEncoderRename, skip);
+        var tokenizer = UmT5Tokenizer.Load(_layout.TokenizerModel, Config.TextLen);
         Tensor[] trimmed;
         using (no_grad())
         {
             var encoder = new UmT5Encoder(cfg, Device, DType);
             try
             {
-                WeightLoader.LoadInto(encoder, [t5Path]);
+                WeightLoader.LoadInto(encoder, t5Files, _layout.TextEncoderRename, skip);
                 encoder.eval();
                 var (ids, mask) = tokenizer.EncodeBatch([prompt, negativePrompt]);
                 using (ids)
@@ -138,7 +152,7 @@ public sealed class WanPipeline : IDisposable
         var model = new WanModel(Config, Device, DType);
         try
         {
-            WeightLoader.LoadInto(model, TransformerFiles);
+            WeightLoader.LoadInto(model, TransformerFiles, _layout.TransformerRename);
             model.eval();
         }
         catch
@@ -184,11 +198,12 @@ public sealed class WanPipeline : IDisposable
     /// clip [3, 1 + 4(T − 1), 8H, 8W] in [−1, 1].</summary>
     public Tensor Decode(Tensor latent)
     {
-        string path = Path.Combine(_folder, "Wan2.1_VAE.pth");
+        string path = _layout.VaePath;
+        var rename = _layout.VaeRename;
         WanVaeConfig cfg;
-        using (var file = WeightLoader.OpenTensorFile(path)) cfg = VaeConfig(file);
+        using (var file = WeightLoader.OpenTensorFile(path)) cfg = VaeConfig(file, rename);
         using var vae = new WanVae(cfg, CPU, ScalarType.Float32);
-        WeightLoader.LoadInto(vae, [path]);
+        WeightLoader.LoadInto(vae, [path], rename);
         vae.eval();
         using var noGrad = no_grad();
         using var z = latent.to(ScalarType.Float32, CPU).unsqueeze(0);
@@ -197,9 +212,9 @@ public sealed class WanPipeline : IDisposable
     }
 
     /// <summary>The released VAE structure with the base width read from <c>encoder.conv1.weight</c>.</summary>
-    public static WanVaeConfig VaeConfig(ITensorFile file)
+    public static WanVaeConfig VaeConfig(ITensorFile file, Func<string, string>? rename = null)
     {
-        var conv = file.Entries.FirstOrDefault(e => e.Name == "encoder.conv1.weight")
+        var conv = file.Entries.FirstOrDefault(e => (rename is null ? e.Name : rename(e.Name)) == "encoder.conv1.weight")
                    ?? throw new InvalidDataException("VAE checkpoint has no 'encoder.conv1.weight'");
         return WanVaeConfig.Wan21 with { Dim = (int)conv.Shape[0] };
     }

@@ -44,14 +44,14 @@ public sealed class DitBlock : nn.Module
         return Modulate(norm1.call(x), e[1], e[0]).MoveToOuterDisposeScope();
     }
 
-    /// <summary>x [B, n, C]; e0 [B, 6, C] fp32; context [B, L, C]; cos/sin [n, D/2].</summary>
-    public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor cos, Tensor sin, ITransformerHooks hooks)
+    /// <summary>x [B, n, C]; e0 [B, 6, C] fp32; context [B, L, C]; cos/sin [n, D/2]; cosAll/sinAll [N, D/2] for every token.</summary>
+    public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor cos, Tensor sin, Tensor cosAll, Tensor sinAll, ITransformerHooks hooks)
     {
         using var scope = NewDisposeScope();
         var e = modulation.to(ScalarType.Float32).add(e0).chunk(6, 1); // 6 × [B, 1, C], fp32
         var attnIn = Modulate(norm1.call(x), e[1], e[0]);
         // seam: self-attention
-        var y = hooks.RunAttention(_layer, AttentionKind.Self, attnIn, a => self_attn.Forward(_layer, a, cos, sin, hooks));
+        var y = hooks.RunAttention(_layer, AttentionKind.Self, attnIn, a => self_attn.Forward(_layer, a, cos, sin, cosAll, sinAll, hooks));
         x = x.add(y.mul(e[2].to(x.dtype)));
         // seam: cross-attention
         var crossIn = norm3.call(x);

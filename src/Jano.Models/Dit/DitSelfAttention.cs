@@ -28,14 +28,26 @@ public sealed class DitSelfAttention : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>x [B, n, C]; cos/sin [n, D/2] at the tokens' original positions.</summary>
-    public Tensor Forward(int layer, Tensor x, Tensor cos, Tensor sin, ITransformerHooks hooks)
+    /// <summary>x [B, n, C] (the selected tokens); cos/sin [n, D/2] at the tokens' original positions; cosAll/sinAll [N, D/2]
+    /// for every token (RoPE of extra K/V input rows a method supplies) → [B, n, C].</summary>
+    public Tensor Forward(int layer, Tensor x, Tensor cos, Tensor sin, Tensor cosAll, Tensor sinAll, ITransformerHooks hooks)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], n = x.shape[1], c = x.shape[2], d = c / _heads;
         var qh = DitRope.Apply(norm_q.call(q.call(x)).view(b, n, _heads, d), cos, sin); // [B, n, H, D]
-        var kh = DitRope.Apply(norm_k.call(k.call(x)).view(b, n, _heads, d), cos, sin); // [B, n, H, D]
-        var vh = v.call(x).view(b, n, _heads, d);                                          // [B, n, H, D]
+        // seam: extra K/V input rows (e.g. cached self-attention inputs of frozen tokens), before the K/V projections
+        var extra = hooks.ExtraKeyValueInput(layer, x);
+        Tensor kvIn = x, kCos = cos, kSin = sin;
+        if (extra is { } more)
+        {
+            kvIn = torch.cat([x, more.Input.to(x.dtype, x.device)], 1);              // [B, n + e, C]
+            var pos = more.Positions.to(cosAll.device);                              // [e]
+            kCos = torch.cat([cos, cosAll.index_select(0, pos)], 0);                 // [n + e, D/2]
+            kSin = torch.cat([sin, sinAll.index_select(0, pos)], 0);
+        }
+        long m = kvIn.shape[1];
+        var kh = DitRope.Apply(norm_k.call(k.call(kvIn)).view(b, m, _heads, d), kCos, kSin); // [B, m, H, D]
+        var vh = v.call(kvIn).view(b, m, _heads, d);                                      // [B, m, H, D]
         // seam: K/V right after projection + qk-norm + RoPE (frozen tokens' cached K/V are appended here)
         var (keys, values) = hooks.ExtendKeyValues(layer, kh, vh);                         // [B, n', H, D]
         var attn = nn.functional.scaled_dot_product_attention(

@@ -49,15 +49,15 @@ public sealed class WanAttentionBlock : nn.Module
         return Modulate(norm1.call(x), e[1], e[0]).MoveToOuterDisposeScope();
     }
 
-    /// <summary>x [B, n, C] fp32; e0 [B, 6, C] fp32; context [B, L, C] embedded text; cos/sin [n, D/2] float64 → [B, n, C] fp32.</summary>
-    public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor cos, Tensor sin, ITransformerHooks hooks)
+    /// <summary>x [B, n, C] fp32; e0 [B, 6, C] fp32; context [B, L, C] embedded text; cos/sin [n, D/2] float64 (cosAll/sinAll [N, D/2] for every token) → [B, n, C] fp32.</summary>
+    public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor cos, Tensor sin, Tensor cosAll, Tensor sinAll, ITransformerHooks hooks)
     {
         using var scope = NewDisposeScope();
         x = x.to(ScalarType.Float32);
         var e = modulation.to(ScalarType.Float32).add(e0).chunk(6, 1); // 6 × [B, 1, C], fp32
         var attnIn = Modulate(norm1.call(x), e[1], e[0]).to(_dtype);
         // seam: self-attention
-        var y = hooks.RunAttention(_layer, AttentionKind.Self, attnIn, a => self_attn.Forward(_layer, a, cos, sin, hooks));
+        var y = hooks.RunAttention(_layer, AttentionKind.Self, attnIn, a => self_attn.Forward(_layer, a, cos, sin, cosAll, sinAll, hooks));
         x = x.add(y.to(ScalarType.Float32).mul(e[2]));                    // fp32 island: x + y·gate
         // seam: cross-attention
         var crossIn = norm3.call(x).to(_dtype);

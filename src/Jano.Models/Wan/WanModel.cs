@@ -107,7 +107,7 @@ public sealed class WanModel : nn.Module, IDiffusionTransformer
                 {
                     var block = blocks[i];
                     // seam: each block
-                    hs = hooks.RunBlock(i, hs, xb => block.Forward(xb, e0, ctx, cos, sin, hooks));
+                    hs = hooks.RunBlock(i, hs, xb => block.Forward(xb, e0, ctx, cos, sin, cosAll, sinAll, hooks));
                 }
                 return hs;
             });

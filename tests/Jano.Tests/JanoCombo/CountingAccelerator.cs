@@ -49,6 +49,8 @@ public sealed class CountingAccelerator(IAccelerator inner) : IAccelerator
 
         public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => inner.RunAttention(layer, kind, input, compute);
 
+        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => inner.ExtraKeyValueInput(layer, x);
+
         public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => inner.ExtendKeyValues(layer, k, v);
 
         public Tensor ComposeOutput(Tensor output, TokenSelection selection) => inner.ComposeOutput(output, selection);

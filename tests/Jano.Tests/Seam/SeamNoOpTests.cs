@@ -26,7 +26,7 @@ public class SeamNoOpTests
         Assert.True(TestModels.BitEqual(plain, level0));
         Assert.Equal(0, cache.Bytes);
         // every seam point is called, in order
-        Assert.Equal(["select", "stack", "block0", "Self0", "kv0", "Cross0", "block1", "Self1", "kv1", "Cross1", "compose"], recorder.Calls);
+        Assert.Equal(["select", "stack", "block0", "Self0", "kvin0", "kv0", "Cross0", "block1", "Self1", "kvin1", "kv1", "Cross1", "compose"], recorder.Calls);
     }
 
     [Fact]

@@ -16,6 +16,8 @@ public sealed class SeamPassThroughHooks : ITransformerHooks
 
     public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) { Calls.Add($"{kind}{layer}"); return compute(input); }
 
+    public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) { Calls.Add($"kvin{layer}"); return null; }
+
     public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) { Calls.Add($"kv{layer}"); return (k, v); }
 
     public Tensor ComposeOutput(Tensor output, TokenSelection selection) { Calls.Add("compose"); return output; }

@@ -91,6 +91,8 @@ public class SeamToyModelsTests
         public TokenSelection SelectTokens(int tokenCount) => TokenSelection.All(tokenCount);
         public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) { BlocksRun++; return runBlock(x); }
         public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
+        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
+
         public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
         public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
 

@@ -91,6 +91,8 @@ public class WanDitGoldenTests(ITestOutputHelper log)
             return y;
         }
         public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
+        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
+
         public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
         public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
     }

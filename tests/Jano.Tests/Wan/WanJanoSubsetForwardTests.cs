@@ -133,6 +133,8 @@ public class WanJanoSubsetForwardTests(ITestOutputHelper log)
         public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
         public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
 
+        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
+
         public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v)
         {
             if (_replace is null)

@@ -32,7 +32,7 @@ public class WanSeamTests(ITestOutputHelper log)
         using var level0 = model.Forward(x, t, c, new JanoHooks(0, null, cache, buffer, "Cond,Uncond"));
         Assert.True(TestModels.BitEqual(plain, passThrough));
         Assert.True(TestModels.BitEqual(plain, level0));
-        Assert.Equal(["select", "stack", "block0", "Self0", "kv0", "Cross0", "block1", "Self1", "kv1", "Cross1", "compose"], recorder.Calls);
+        Assert.Equal(["select", "stack", "block0", "Self0", "kvin0", "kv0", "Cross0", "block1", "Self1", "kvin1", "kv1", "Cross1", "compose"], recorder.Calls);
     }
 
     [Fact]
@@ -127,6 +127,8 @@ public class WanSeamTests(ITestOutputHelper log)
         }
         public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
         public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
+        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
+
         public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
         public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
     }

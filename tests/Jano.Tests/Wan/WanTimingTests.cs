@@ -23,6 +23,10 @@ public sealed class WanTimingTests : IDisposable
             OutDir = _dir,
         });
         Assert.Equal(32, report.Tokens);
+        // 1 row x 2 layers x (16 static + 8 medium) x 48 x {K, V} x 4 bytes + output buffer 1 x 32 x 64 x 4
+        Assert.Equal(1L * 2 * 24 * 48 * 2 * 4 + 32 * 64 * 4, report.CacheBytes);
+        Assert.Equal(report.CacheBytes, report.CacheFormulaBytes["run"]);
+        Assert.Equal(2L * 2 * 24 * 48 * 1 * 2 + 2 * 32 * 64 * 4, report.CacheFormulaBytes["cfg_hidden_bfloat16"]);
         Assert.Equal(new Dictionary<string, int> { ["full"] = 32, ["L3"] = 32, ["L2"] = 16, ["L1"] = 8 }, report.Rows);
         foreach (var level in new[] { "full", "L3", "L2", "L1" })
         {
