@@ -129,7 +129,7 @@ public static class BenchReport
         {
             var target = g.First().Options.TryGetValue("target_speedup", out var t) ? double.Parse(t, Inv) : double.NaN;
             double speed = g.Average(r => r.Speedup), err = speed / target - 1;
-            lines.Add(string.Create(Inv, $"target_speedup {target:0.##}: achieved {speed:F2}x ({err:+0%;-0%}), {(Math.Abs(err) <= 0.10 ? "within" : "NOT within")} +-10%; PSNR {g.Average(r => r.Psnr):F2} dB"));
+            lines.Add(string.Create(Inv, $"target_speedup {target:0.##}: achieved {speed:F2}x ({err:+0%;-0%;0%}), {(Math.Abs(err) <= 0.10 ? "within" : "NOT within")} +-10%; PSNR {g.Average(r => r.Psnr):F2} dB"));
         }
         void CompareFronts(string name, IReadOnlyList<(double Speedup, double Psnr)> janoFront)
         {
