@@ -27,7 +27,13 @@ public sealed class ModelsCommand : Command
         foreach (var n in AcceleratorCatalog.Names) accels.AddRow(n, Markup.Escape(AcceleratorCatalog.Describe(n)));
         AnsiConsole.Write(accels);
         foreach (var s in ModelCatalog.Specs)
+        {
             AnsiConsole.MarkupLine($"{s.Name} jano preset: " + Markup.Escape(s.JanoPreset));
+            var calibration = File.Exists(catalog.CalibrationPath(s)) ? catalog.Calibration(s) : null;
+            AnsiConsole.MarkupLine(Markup.Escape(calibration is null
+                ? $"{s.Name} calibration: none (TeaCache/MagCache use their identity defaults; run `jano calibrate --model {s.Name}`)"
+                : $"{s.Name} calibration: {catalog.CalibrationPath(s)} ({string.Join(", ", calibration.Options.Keys)}; {calibration.Steps} steps, {calibration.Threads} thread(s))"));
+        }
         foreach (var w in ModelCatalog.WanSpecs)
             AnsiConsole.MarkupLine($"{w.Name} jano preset: " + Markup.Escape(w.JanoPreset) + "; weights: bring your own (--model PATH)");
         return 0;
