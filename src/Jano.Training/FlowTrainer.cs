@@ -105,7 +105,7 @@ public sealed class FlowTrainer : IDisposable
         var target = noise.sub(x0);
         var y = torch.tensor(labels).to(_model.Device);
         var pred = _model.Forward(xt, sigma.mul(1000), y, NullHooks.Instance).to(ScalarType.Float32);
-        var loss = pred.sub(target).pow(2).mean();
+        var loss = pred.sub(target).square().mean();
         foreach (var st in _state) st.Param.grad?.zero_();
         loss.backward();
         double lossValue = loss.item<float>();
@@ -113,7 +113,7 @@ public sealed class FlowTrainer : IDisposable
         {
             int t = Step + 1;
             double lr = LearningRate(Step);
-            double norm = Math.Sqrt(_state.Sum(st => st.Param.grad is null ? 0 : st.Param.grad.pow(2).sum().item<float>()));
+            double norm = Math.Sqrt(_state.Sum(st => st.Param.grad is null ? 0 : st.Param.grad.square().sum().item<float>()));
             double clip = norm > _o.GradClip ? _o.GradClip / (norm + 1e-6) : 1.0;
             double bc1 = 1 - Math.Pow(_o.Beta1, t), bc2 = 1 - Math.Pow(_o.Beta2, t);
             double emaDecay = EmaDecayAt(t);

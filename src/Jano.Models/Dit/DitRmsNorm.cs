@@ -21,7 +21,7 @@ public sealed class DitRmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var xf = x.to(ScalarType.Float32);
-        var normed = xf.mul(xf.pow(2).mean([-1], keepdim: true).add(_eps).rsqrt()).to(x.dtype);
+        var normed = xf.mul(xf.square().mean([-1], keepdim: true).add(_eps).rsqrt()).to(x.dtype);
         return normed.mul(weight).MoveToOuterDisposeScope();
     }
 }

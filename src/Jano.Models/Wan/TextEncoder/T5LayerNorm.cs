@@ -24,7 +24,7 @@ public sealed class T5LayerNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var xf = x.to(ScalarType.Float32);
-        var normed = xf.mul(xf.pow(2).mean([-1], keepdim: true).add(_eps).rsqrt()).to(weight.dtype);
+        var normed = xf.mul(xf.square().mean([-1], keepdim: true).add(_eps).rsqrt()).to(weight.dtype);
         return weight.mul(normed).MoveToOuterDisposeScope();
     }
 }
