@@ -4,12 +4,12 @@ namespace Jano.Acceleration.JanoMethod;
 /// Picks Jano's (static_thresh, medium_thresh) from warm-up analysis scores alone (no model runs) to meet a
 /// <c>target_speedup</c> or <c>target_psnr</c>.
 /// <para>Cost model: a full step (warm-up, cool-down, level 0 and level 3) costs 1. A level-ℓ step costs
-/// <c>overhead + (1 − overhead)·f_ℓ</c>, where f_ℓ is the share of blocks it computes (level 2: medium + active,
+/// <c>overhead + (1 − overhead)·f_ℓ</c> (or <see cref="EmptyStepCost"/> when f_ℓ = 0: no block runs), where f_ℓ is the share of blocks it computes (level 2: medium + active,
 /// level 1: active) and <c>overhead</c> is the fixed per-step share (embedding, head, sampler). Predicted speedup =
 /// steps / Σ step cost. Shares are taken over analysis blocks with the analyzer's rule (score ≤ static → static,
 /// ≤ medium → medium, else active); the token map's majority vote moves them only slightly.</para>
 /// <para>Search: medium_thresh runs over "nothing" (−1) and the 0/100 … 100/100 quantiles of the scores; static_thresh
-/// over medium·{0, ¼, ½, ¾, 1} and −1, so static_thresh ≤ medium_thresh always holds.</para>
+/// over −1, medium·{0, ¼, ½, ¾, 1} and the same quantiles up to medium, so static_thresh ≤ medium_thresh always holds.</para>
 /// <para>PSNR: from the option <c>psnr_table</c> (written by <c>jano calibrate</c> for a model); without it the predicted PSNR is a conservative default, monotone
 /// decreasing in the skipped fraction of token-steps (see <see cref="DefaultPsnrTable"/>); it is not measured for
 /// the model at hand.</para>
@@ -108,15 +108,21 @@ public static class ThresholdTargeting
     private static IEnumerable<(double Static, double Medium)> Candidates(IReadOnlyList<float> scores)
     {
         var sorted = scores.Select(s => (double)s).OrderBy(s => s).ToArray();
-        var mediums = new SortedSet<double> { -1 };
+        var quantiles = new SortedSet<double> { -1 };
         for (int q = 0; q <= 100; q++)
-            mediums.Add(sorted[(int)Math.Round(q / 100.0 * (sorted.Length - 1))]);
-        foreach (var md in mediums)
+            quantiles.Add(sorted[(int)Math.Round(q / 100.0 * (sorted.Length - 1))]);
+        foreach (var md in quantiles)
         {
             yield return (-1, md);
             if (md < 0) continue;
             foreach (var r in new[] { 0.0, 0.25, 0.5, 0.75, 1.0 })
                 yield return (md * r, md);
+            // static thresholds on the same quantile grid (≤ medium): fine steps between "few" and "all" static
+            foreach (var st in quantiles)
+            {
+                if (st > md) break;
+                if (st >= 0) yield return (st, md);
+            }
         }
     }
 
@@ -127,11 +133,20 @@ public static class ThresholdTargeting
         _ => 1.0,
     };
 
+    /// <summary>Cost of a level-1/2 step relative to a full step. A step that computes no token runs no block at all
+    /// (the model skips its block stack on an empty selection), so it costs only the embedding, head and sampler:
+    /// <see cref="EmptyStepCost"/>, not the per-step overhead of a step that runs the blocks on a few tokens.</summary>
+    public static double CheapStepCost(double overhead, double share) =>
+        share > 0 ? overhead + (1 - overhead) * share : Math.Min(overhead, EmptyStepCost);
+
+    /// <summary>Cost of a step with nothing to compute (measured here: ~2 ms of a ~100 ms full step).</summary>
+    public const double EmptyStepCost = 0.02;
+
     private static double TotalCost(int steps, JanoOptions o, (double Static, double Medium, double Active) shares)
     {
         double cost = 0;
         foreach (var level in InterleavedSchedule.All(steps, o))
-            cost += level is 1 or 2 ? o.Overhead + (1 - o.Overhead) * Computed(level, shares) : 1.0;
+            cost += level is 1 or 2 ? CheapStepCost(o.Overhead, Computed(level, shares)) : 1.0;
         return cost;
     }
 }

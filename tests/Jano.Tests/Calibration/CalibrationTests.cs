@@ -98,6 +98,22 @@ public class CalibrationTests
     }
 
     [Fact]
+    public void AStepThatComputesNothingCostsTheEmptyStepCostNotTheOverhead()
+    {
+        Assert.Equal(ThresholdTargeting.EmptyStepCost, ThresholdTargeting.CheapStepCost(0.134, 0.0), 12);
+        Assert.Equal(0.01, ThresholdTargeting.CheapStepCost(0.01, 0.0), 12);
+        Assert.Equal(0.134 + 0.866 * 0.1, ThresholdTargeting.CheapStepCost(0.134, 0.1), 12);
+        // all-static split under intervals 10/5 at 30 steps: full and level-3 steps cost 1, the level-1/2 steps almost nothing
+        var o = new JanoOptions().With(OptionList.Parse("warmup_steps=3,cooldown_steps=2,static_interval=10,medium_interval=5,overhead=0.134"));
+        var levels = InterleavedSchedule.All(30, o).ToArray();
+        int full = levels.Count(l => l is 0 or 3), cheap = levels.Count(l => l is 1 or 2);
+        Assert.Equal(30, full + cheap);
+        Assert.True(cheap >= 20, $"{cheap} cheap steps");
+        double predicted = ThresholdTargeting.PredictedSpeedup(30, o, (1.0, 0.0, 0.0));
+        Assert.Equal(30 / (full + cheap * ThresholdTargeting.EmptyStepCost), predicted, 9);
+    }
+
+    [Fact]
     public void ParetoFrontDropsDominatedPointsAndInterpolates()
     {
         var front = BenchReport.Front([(1.5, 40.0), (2.0, 42.0), (3.0, 30.0), (2.5, 29.0)]);
