@@ -128,7 +128,7 @@ public static class BenchJob
                         if (gi % 2 == 1 || gi == pending.Count - 1) TimeFull();
                     }
                 }
-                var fullFrames = Rgb(fullResult!.Latent);
+                var fullFrames = FrameConverter.ToRgbFrames(fullResult!.Latent);
                 double fullMedian = GenerationResult.Median(fullSamples);
                 if (!fullDone)
                     Add(Record(spec, loaded.WeightsSource, FullMethod, FullSetting, new NoAccelerator(), prompt, seed, threads, steps,
@@ -176,7 +176,7 @@ public static class BenchJob
     private static BenchRecord Record(ModelSpec spec, string weights, string method, string setting, IAccelerator accel, string prompt, long seed,
         int threads, int steps, GenerationResult result, double[] samples, double fullMedian, IReadOnlyList<RgbFrame> fullFrames, double flops, double fullFlops)
     {
-        var q = ImageQuality.Compare(Rgb(result.Latent), fullFrames);
+        var q = ImageQuality.Compare(FrameConverter.ToRgbFrames(result.Latent), fullFrames);
         double median = GenerationResult.Median(samples);
         using var process = Process.GetCurrentProcess();
         return new BenchRecord
@@ -208,9 +208,6 @@ public static class BenchJob
             StepTokenShare = result.Steps.Select(st => st.TokensComputed / (double)((long)result.TokenCount * result.Branches)).ToArray(),
         };
     }
-
-    private static IReadOnlyList<RgbFrame> Rgb(TorchSharp.torch.Tensor latent) =>
-        FrameConverter.ToFrames(latent).Select(f => new RgbFrame(f.Width, f.Height, f.Rgb)).ToArray();
 
     /// <summary>Reads the records of a <c>bench.jsonl</c>, ignoring a torn last line.</summary>
     public static IReadOnlyList<BenchRecord> ReadJsonl(string path)

@@ -61,11 +61,11 @@ public static class CalibrateJob
             using var full = pipeline.Generate(request, recorder, cancel: cancel);
             progress?.Invoke($"signals '{prompts[pi]}' seed {seed}: {recorder.Samples.Count} samples so far");
             if (!janoPromptIndices.Contains(pi)) continue;
-            var fullFrames = Rgb(full.Latent);
+            var fullFrames = FrameConverter.ToRgbFrames(full.Latent);
             for (int j = 0; j < janoRuns.Count; j++)
             {
                 using var run = pipeline.Generate(request, janoRuns[j].Item2, cancel: cancel);
-                var q = ImageQuality.Compare(Rgb(run.Latent), fullFrames);
+                var q = ImageQuality.Compare(FrameConverter.ToRgbFrames(run.Latent), fullFrames);
                 var m = MeasureLevels(run);
                 janoMeasurements[j].Add((1 - run.ComputedTokenFraction, q.Identical ? ImageQuality.IdenticalFramePsnr : q.Psnr ?? ImageQuality.IdenticalFramePsnr,
                     m.L1, m.L2, m.S1, m.S2));
@@ -168,9 +168,6 @@ public static class CalibrateJob
         var v = values.Where(double.IsFinite).ToArray();
         return v.Length > 0 ? v.Average() : double.NaN;
     }
-
-    private static IReadOnlyList<RgbFrame> Rgb(TorchSharp.torch.Tensor latent) =>
-        FrameConverter.ToFrames(latent).Select(f => new RgbFrame(f.Width, f.Height, f.Rgb)).ToArray();
 
     private static string F(double d) => OptionList.Format(d);
 }

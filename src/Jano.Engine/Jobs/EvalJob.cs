@@ -162,8 +162,8 @@ public sealed class EvalJob : IDisposable
                 double hitJano = Classify(jano.Latent, clip, janoFeatures, index * frames, c);
                 var fullFrames = FrameConverter.ToFrames(full.Latent);
                 var janoFrames = FrameConverter.ToFrames(jano.Latent);
-                var fullRgb = ToRgb(fullFrames);
-                var janoRgb = ToRgb(janoFrames);
+                var fullRgb = FrameConverter.ToRgb(fullFrames);
+                var janoRgb = FrameConverter.ToRgb(janoFrames);
                 var whole = ImageQuality.Compare(janoRgb, fullRgb);
                 var regions = fullRgb.Select(f => RegionQuality.ObjectRegion(f, _o.RegionThreshold, _o.RegionDilation)).ToArray();
                 var region = RegionQuality.Compare(janoRgb, fullRgb, regions);
@@ -328,9 +328,6 @@ public sealed class EvalJob : IDisposable
         var v = values.Where(x => !double.IsNaN(x)).ToArray();
         return v.Length == 0 ? double.NaN : v.Average();
     }
-
-    private static IReadOnlyList<RgbFrame> ToRgb(IReadOnlyList<Frame8> frames) =>
-        frames.Select(f => new RgbFrame(f.Width, f.Height, f.Rgb)).ToArray();
 
     private static string Markdown(EvalReport r)
     {

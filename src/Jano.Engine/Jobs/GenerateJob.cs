@@ -280,7 +280,7 @@ public sealed class GenerateJob : IDisposable
         }
 
         QualityResult? quality = null;
-        if (baseFrames is not null) quality = ImageQuality.Compare(ToRgb(frames), ToRgb(baseFrames));
+        if (baseFrames is not null) quality = ImageQuality.Compare(FrameConverter.ToRgb(frames), FrameConverter.ToRgb(baseFrames));
 
         double latency = GenerationResult.Median(samples);
         Dictionary<string, double>? relative = null;
@@ -356,9 +356,6 @@ public sealed class GenerateJob : IDisposable
             files.Add(stem + ".mp4");
         }
     }
-
-    private static IReadOnlyList<RgbFrame> ToRgb(IReadOnlyList<Frame8> frames) =>
-        frames.Select(f => new RgbFrame(f.Width, f.Height, f.Rgb)).ToArray();
 
     public void Dispose()
     {

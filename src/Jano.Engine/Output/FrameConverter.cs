@@ -1,3 +1,4 @@
+using Jano.Core.Metrics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,6 +57,13 @@ public static class FrameConverter
     /// <summary>Enlarges a frame by an integer factor with nearest-neighbour sampling (each pixel becomes a
     /// <paramref name="factor"/> × <paramref name="factor"/> block). A factor of 1 returns <paramref name="f"/> itself.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="factor"/> is less than 1.</exception>
+    /// <summary>The frames as <see cref="RgbFrame"/>s for the quality metrics (pixels shared, not copied).</summary>
+    public static IReadOnlyList<RgbFrame> ToRgb(IReadOnlyList<Frame8> frames) =>
+        frames.Select(f => new RgbFrame(f.Width, f.Height, f.Rgb)).ToArray();
+
+    /// <summary><see cref="ToFrames"/> then <see cref="ToRgb"/>: a decoded [C, T, H, W] tensor as metric frames.</summary>
+    public static IReadOnlyList<RgbFrame> ToRgbFrames(Tensor video) => ToRgb(ToFrames(video));
+
     public static Frame8 Upscale(Frame8 f, int factor)
     {
         ArgumentNullException.ThrowIfNull(f);
