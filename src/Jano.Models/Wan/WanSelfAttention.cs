@@ -38,15 +38,7 @@ public sealed class WanSelfAttention : nn.Module
         long b = x.shape[0], n = x.shape[1], c = x.shape[2], d = c / _heads;
         var qh = WanRope.Apply(norm_q.call(q.call(x)).view(b, n, _heads, d), cos, sin); // [B, n, H, D]
         // seam: extra K/V input rows (e.g. cached self-attention inputs of frozen tokens), before the K/V projections
-        var extra = hooks.ExtraKeyValueInput(layer, x);
-        Tensor kvIn = x, kCos = cos, kSin = sin;
-        if (extra is { } more)
-        {
-            kvIn = torch.cat([x, more.Input.to(x.dtype, x.device)], 1);              // [B, n + e, C]
-            var pos = more.Positions.to(cosAll.device);                              // [e]
-            kCos = torch.cat([cos, cosAll.index_select(0, pos)], 0);                 // [n + e, D/2]
-            kSin = torch.cat([sin, sinAll.index_select(0, pos)], 0);
-        }
+        var (kvIn, kCos, kSin) = ExtraKeyValueRows.Append(x, cos, sin, cosAll, sinAll, hooks.ExtraKeyValueInput(layer, x)); // [B, n + e, C]
         long m = kvIn.shape[1];
         var kh = WanRope.Apply(norm_k.call(k.call(kvIn)).view(b, m, _heads, d), kCos, kSin); // [B, m, H, D]
         var vh = v.call(kvIn).view(b, m, _heads, d);                                      // [B, m, H, D]
