@@ -1,4 +1,5 @@
 using Jano.Cli.Commands;
+using Jano.Core;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -7,7 +8,52 @@ namespace Jano.Cli;
 /// <summary>Entry point of the <c>jano</c> command. Exit codes: 0 ok, 2 usage error, 1 runtime failure, 130 interrupted.</summary>
 public static class CliApp
 {
+    /// <summary>How long a job may take to stop after Ctrl+C or SIGTERM before the process exits on its own.</summary>
+    public static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>The commands and their settings types (for <see cref="ArgumentCheck"/>).</summary>
+    private static readonly Dictionary<string, Type?> Commands = new(StringComparer.Ordinal)
+    {
+        ["generate"] = typeof(GenerateCommand.Settings),
+        ["bench"] = typeof(BenchCommand.Settings),
+        ["calibrate"] = typeof(CalibrateCommand.Settings),
+        ["models"] = null,
+        ["train"] = typeof(TrainCommand.Settings),
+        ["train-classifier"] = typeof(TrainClassifierCommand.Settings),
+        ["eval"] = typeof(EvalCommand.Settings),
+        ["inspect"] = typeof(InspectCommand.Settings),
+        ["analyze"] = typeof(AnalyzeCommand.Settings),
+    };
+
     public static int Run(string[] args)
+    {
+        var outputs = new OutputFolderInterceptor();
+        using var interrupts = new Interrupts(InterruptGrace, () => outputs.Rollback());
+        int code;
+        Exception? failure = null;
+        try
+        {
+            ArgumentCheck.Validate(args, Commands);
+            code = Build(outputs).Run(args, interrupts.Token);
+            if (code != 0 && interrupts.Interrupted) failure = new OperationCanceledException();
+        }
+        catch (Exception e)
+        {
+            failure = interrupts.Interrupted ? new OperationCanceledException("interrupted", e) : e;
+            code = 1;
+        }
+        if (!interrupts.TryFinish()) Thread.Sleep(Timeout.Infinite); // a forced exit (second signal, grace over) owns the end
+        if (failure is null && code == 0)
+        {
+            outputs.Commit();
+            return 0;
+        }
+        var leftovers = outputs.Rollback();
+        if (failure is null) return code;
+        return Fail(failure, leftovers);
+    }
+
+    private static CommandApp Build(OutputFolderInterceptor outputs)
     {
         var app = new CommandApp();
         app.Configure(config =>
@@ -15,6 +61,8 @@ public static class CliApp
             config.SetApplicationName("jano");
             config.SetApplicationVersion(Jano.Engine.Jobs.RuntimeSettings.Version);
             config.PropagateExceptions();
+            config.UseStrictParsing();
+            config.SetInterceptor(outputs);
             config.AddCommand<GenerateCommand>("generate").WithDescription("Generate an image or video, optionally accelerated (--accel jano) and compared against full compute (--compare).")
                 .WithExample("generate", "--prompt", "sneaker", "--accel", "jano", "--compare");
             config.AddCommand<BenchCommand>("bench").WithDescription("Benchmark full compute against every accelerator and setting (speedup, PSNR/SSIM, ideal speedup).")
@@ -29,30 +77,28 @@ public static class CliApp
                 .WithExample("inspect", "Wan2.1-T2V-1.3B");
             config.AddCommand<AnalyzeCommand>("analyze").WithDescription("Run Jano's complexity analysis on stored features, or the Section-3 study on a model.");
         });
-        try
-        {
-            return app.Run(args);
-        }
-        catch (Exception e)
-        {
-            return Fail(e);
-        }
+        return app;
     }
 
-    /// <summary>Prints one line for <paramref name="e"/> as the last line on stderr and maps it to an exit code.</summary>
-    public static int Fail(Exception e)
+    /// <summary>Prints one line for <paramref name="e"/> as the last line on stderr and maps it to an exit code:
+    /// 130 interrupted, 2 a usage mistake (<see cref="UsageException"/> or a command-line parse error), 1 anything else.</summary>
+    public static int Fail(Exception e) => Fail(e, []);
+
+    private static int Fail(Exception e, IReadOnlyList<string> leftovers)
     {
-        var (code, message) = e switch
+        int code = e switch
         {
-            OperationCanceledException => (130, "interrupted; no partial outputs were left"),
-            CommandParseException or CommandRuntimeException or ArgumentException => (2, e.Message),
-            _ => (1, e.Message),
+            OperationCanceledException => 130,
+            UsageException or CommandParseException or CommandRuntimeException => 2,
+            _ => 1,
         };
-        Console.Error.WriteLine($"jano: error: {OneLine(message)}");
+        string message = ErrorText.Describe(e);
+        if (leftovers.Count > 0)
+            message += $" (could not remove {leftovers.Count} partial output(s), e.g. {ErrorText.Quote(leftovers[0])})";
+        Console.Out.Flush();
+        Console.Error.WriteLine($"jano: error: {message}");
         return code;
     }
-
-    private static string OneLine(string s) => string.Join(" ", s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>True when progress bars may be drawn (an interactive terminal).</summary>
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;

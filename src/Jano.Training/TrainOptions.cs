@@ -1,3 +1,5 @@
+using Jano.Core;
+
 namespace Jano.Training;
 
 /// <summary>Rectified-flow training settings.</summary>
@@ -23,9 +25,9 @@ public sealed record TrainOptions
 
     public void Validate()
     {
-        if (BatchSize < 1) throw new ArgumentException($"batch size ({BatchSize}) must be positive");
-        if (!(LearningRate > 0)) throw new ArgumentException($"learning rate ({LearningRate}) must be positive");
-        if (EmaDecay is < 0 or >= 1) throw new ArgumentException($"EMA decay ({EmaDecay}) must be in [0, 1)");
-        if (LabelDropout is < 0 or > 1) throw new ArgumentException($"label dropout ({LabelDropout}) must be in [0, 1]");
+        if (BatchSize < 1) throw new UsageException($"batch size ({BatchSize}) must be positive");
+        if (!(LearningRate > 0)) throw new UsageException($"learning rate ({LearningRate}) must be positive");
+        if (EmaDecay is < 0 or >= 1) throw new UsageException($"EMA decay ({EmaDecay}) must be in [0, 1)");
+        if (LabelDropout is < 0 or > 1) throw new UsageException($"label dropout ({LabelDropout}) must be in [0, 1]");
     }
 }

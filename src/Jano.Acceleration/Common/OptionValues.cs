@@ -1,4 +1,5 @@
 using System.Globalization;
+using Jano.Core;
 using Jano.Core.Options;
 
 namespace Jano.Acceleration.Common;
@@ -11,7 +12,7 @@ public static class OptionValues
     {
         var parts = value.Split(';', StringSplitOptions.TrimEntries);
         if (parts.Length == 0 || parts.Any(p => p.Length == 0))
-            throw new ArgumentException($"invalid value '{value}' for {key}: expected numbers separated by ';'");
+            throw new UsageException($"invalid value '{value}' for {key}: expected numbers separated by ';'");
         return parts.Select(p => OptionList.Double(key, p)).ToArray();
     }
 
@@ -21,7 +22,7 @@ public static class OptionValues
         if (value.Length == 0 || value == "none") return [];
         var parts = value.Split(';', StringSplitOptions.TrimEntries);
         if (parts.Any(p => p.Length == 0))
-            throw new ArgumentException($"invalid value '{value}' for {key}: expected integers separated by ';'");
+            throw new UsageException($"invalid value '{value}' for {key}: expected integers separated by ';'");
         return parts.Select(p => OptionList.Int(key, p)).ToArray();
     }
 
@@ -34,6 +35,6 @@ public static class OptionValues
     }
 
     /// <summary>The error for a key a method does not know.</summary>
-    public static ArgumentException Unknown(string method, string key, IEnumerable<string> valid) =>
+    public static UsageException Unknown(string method, string key, IEnumerable<string> valid) =>
         new($"unknown option '{key}' for {method} (valid: {string.Join(", ", valid)})");
 }

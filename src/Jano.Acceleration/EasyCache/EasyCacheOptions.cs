@@ -1,4 +1,5 @@
 using Jano.Acceleration.Common;
+using Jano.Core;
 using Jano.Core.Options;
 
 namespace Jano.Acceleration.EasyCache;
@@ -37,9 +38,10 @@ public sealed record EasyCacheOptions
 
     public void CheckRanges()
     {
-        if (Thresh < 0) throw new ArgumentException($"thresh ({OptionList.Format(Thresh)}) must not be negative");
-        if (WarmupSteps < 2) throw new ArgumentException($"warmup_steps ({WarmupSteps}) must be at least 2 (two computed steps estimate the input/output ratio)");
-        if (CooldownSteps < 0) throw new ArgumentException($"cooldown_steps ({CooldownSteps}) must not be negative");
+        if (Thresh < 0) throw new UsageException($"thresh ({OptionList.Format(Thresh)}) must not be negative");
+        if (WarmupSteps < 2) throw new UsageException($"warmup_steps ({WarmupSteps}) must be at least 2 (two computed steps estimate the input/output ratio)");
+        if (CooldownSteps < 0) throw new UsageException($"cooldown_steps ({CooldownSteps}) must not be negative");
+        RequestLimits.StepCounts(("warmup_steps", WarmupSteps), ("cooldown_steps", CooldownSteps));
     }
 
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>

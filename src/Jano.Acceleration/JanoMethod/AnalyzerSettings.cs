@@ -1,4 +1,5 @@
 using System.Globalization;
+using Jano.Core;
 
 namespace Jano.Acceleration.JanoMethod;
 
@@ -19,24 +20,24 @@ public sealed record AnalyzerSettings(
     double TWeight = 0.7, double DStrength = 0.8, double DDistance = 1.0, bool Enhance = true,
     double StaticThresh = 0.2, double MediumThresh = 0.6)
 {
-    /// <summary>Throws <see cref="ArgumentException"/> describing the first invalid setting.</summary>
+    /// <summary>Throws <see cref="UsageException"/> describing the first invalid setting.</summary>
     public void Validate()
     {
         if (BlockSize.T <= 0 || BlockSize.H <= 0 || BlockSize.W <= 0)
-            throw new ArgumentException(
+            throw new UsageException(
                 $"block size must be positive in every dimension, got ({BlockSize.T}, {BlockSize.H}, {BlockSize.W})");
         if (!(TWeight >= 0.0 && TWeight <= 1.0))
-            throw new ArgumentException($"t_weight must be in [0, 1], got {Fmt(TWeight)}");
+            throw new UsageException($"t_weight must be in [0, 1], got {Fmt(TWeight)}");
         if (!(DStrength >= 0.0) || double.IsInfinity(DStrength))
-            throw new ArgumentException($"d_strength must be a finite non-negative number, got {Fmt(DStrength)}");
+            throw new UsageException($"d_strength must be a finite non-negative number, got {Fmt(DStrength)}");
         if (!(DDistance > 0.0) || double.IsInfinity(DDistance))
-            throw new ArgumentException($"d_distance must be a finite positive number, got {Fmt(DDistance)}");
+            throw new UsageException($"d_distance must be a finite positive number, got {Fmt(DDistance)}");
         if (double.IsNaN(StaticThresh))
-            throw new ArgumentException("static_thresh must be a number, got NaN");
+            throw new UsageException("static_thresh must be a number, got NaN");
         if (double.IsNaN(MediumThresh))
-            throw new ArgumentException("medium_thresh must be a number, got NaN");
+            throw new UsageException("medium_thresh must be a number, got NaN");
         if (StaticThresh > MediumThresh)
-            throw new ArgumentException(
+            throw new UsageException(
                 $"static_thresh ({Fmt(StaticThresh)}) must not exceed medium_thresh ({Fmt(MediumThresh)})");
     }
 

@@ -41,6 +41,7 @@ public static class ComplexityAnalyzer
             throw new ArgumentException($"features must have non-empty C, T, H, W, got [{string.Join(", ", shape)}]");
 
         var (bt, bh, bw) = settings.BlockSize;
+        Jano.Core.Options.RequestLimits.AnalysisBlock(settings.BlockSize, t, h, w);
         if (t == 1 && bt != 1)
             throw new ArgumentException($"single-frame features (T == 1) need a temporal block size of 1, got {bt}");
 

@@ -1,3 +1,4 @@
+using Jano.Core;
 using Jano.Core.Options;
 using static TorchSharp.torch;
 
@@ -59,9 +60,9 @@ public sealed record JanoOptions
         foreach (var target in new[] { "target_speedup", "target_psnr" })
             foreach (var explicitKey in new[] { "static_thresh", "medium_thresh" })
                 if (given.Contains(target) && given.Contains(explicitKey))
-                    throw new ArgumentException($"{target} and {explicitKey} are mutually exclusive: give a target or explicit thresholds, not both");
+                    throw new UsageException($"{target} and {explicitKey} are mutually exclusive: give a target or explicit thresholds, not both");
         if (given.Contains("target_speedup") && given.Contains("target_psnr"))
-            throw new ArgumentException("target_speedup and target_psnr are mutually exclusive: give one target");
+            throw new UsageException("target_speedup and target_psnr are mutually exclusive: give one target");
         foreach (var (key, value) in list)
         {
             o = key switch
@@ -85,7 +86,7 @@ public sealed record JanoOptions
                 "cache_mode" => o with { CacheMode = ParseCacheMode(key, value) },
                 "cache_dtype" => o with { CacheDType = ParseCacheDType(key, value) },
                 "cache_device" => o with { CacheDevice = ParseCacheDevice(key, value) },
-                _ => throw new ArgumentException($"unknown option '{key}' for jano (valid: {string.Join(", ", Keys)})"),
+                _ => throw new UsageException($"unknown option '{key}' for jano (valid: {string.Join(", ", Keys)})"),
             };
         }
         o.CheckRanges();
@@ -99,15 +100,15 @@ public sealed record JanoOptions
         foreach (var part in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var xy = part.Split(':');
-            if (xy.Length != 2) throw new ArgumentException($"psnr_table: '{part}' is not skipped:psnr");
+            if (xy.Length != 2) throw new UsageException($"psnr_table: '{part}' is not skipped:psnr");
             points.Add((OptionList.Double("psnr_table", xy[0]), OptionList.Double("psnr_table", xy[1])));
         }
-        if (points.Count < 2) throw new ArgumentException("psnr_table needs at least 2 points (skipped:psnr;...)");
+        if (points.Count < 2) throw new UsageException("psnr_table needs at least 2 points (skipped:psnr;...)");
         for (int i = 0; i < points.Count; i++)
         {
-            if (!(points[i].Skipped >= 0 && points[i].Skipped <= 1)) throw new ArgumentException($"psnr_table: skipped fraction {OptionList.Format(points[i].Skipped)} must be in [0, 1]");
-            if (i > 0 && !(points[i].Skipped > points[i - 1].Skipped)) throw new ArgumentException("psnr_table: skipped fractions must increase");
-            if (i > 0 && points[i].Psnr > points[i - 1].Psnr) throw new ArgumentException("psnr_table: PSNR must not increase with the skipped fraction");
+            if (!(points[i].Skipped >= 0 && points[i].Skipped <= 1)) throw new UsageException($"psnr_table: skipped fraction {OptionList.Format(points[i].Skipped)} must be in [0, 1]");
+            if (i > 0 && !(points[i].Skipped > points[i - 1].Skipped)) throw new UsageException("psnr_table: skipped fractions must increase");
+            if (i > 0 && points[i].Psnr > points[i - 1].Psnr) throw new UsageException("psnr_table: PSNR must not increase with the skipped fraction");
         }
         return points;
     }
@@ -115,7 +116,7 @@ public sealed record JanoOptions
     {
         "kv" => JanoCacheMode.Kv,
         "hidden" => JanoCacheMode.Hidden,
-        _ => throw new ArgumentException($"invalid value '{value}' for {key}: expected kv or hidden"),
+        _ => throw new UsageException($"invalid value '{value}' for {key}: expected kv or hidden"),
     };
 
     private static ScalarType? ParseCacheDType(string key, string value) => value.ToLowerInvariant() switch
@@ -124,14 +125,14 @@ public sealed record JanoOptions
         "float32" => ScalarType.Float32,
         "bfloat16" => ScalarType.BFloat16,
         "float16" => ScalarType.Float16,
-        _ => throw new ArgumentException($"invalid value '{value}' for {key}: expected float32, bfloat16, float16 or model"),
+        _ => throw new UsageException($"invalid value '{value}' for {key}: expected float32, bfloat16, float16 or model"),
     };
 
     private static JanoCacheDevice ParseCacheDevice(string key, string value) => value.ToLowerInvariant() switch
     {
         "model" => JanoCacheDevice.Model,
         "cpu" => JanoCacheDevice.Cpu,
-        _ => throw new ArgumentException($"invalid value '{value}' for {key}: expected model or cpu"),
+        _ => throw new UsageException($"invalid value '{value}' for {key}: expected model or cpu"),
     };
 
     /// <summary>Name of a cache dtype as the option spells it (null: <c>model</c>).</summary>
@@ -147,32 +148,34 @@ public sealed record JanoOptions
     /// <summary>Range checks that need no run context.</summary>
     public void CheckRanges()
     {
-        if (WarmupSteps < 1) throw new ArgumentException($"warmup_steps ({WarmupSteps}) must be at least 1");
-        if (CooldownSteps < 0) throw new ArgumentException($"cooldown_steps ({CooldownSteps}) must not be negative");
-        if (StaticInterval < 0) throw new ArgumentException($"static_interval ({StaticInterval}) must not be negative");
-        if (MediumInterval < 0) throw new ArgumentException($"medium_interval ({MediumInterval}) must not be negative");
-        if (StaticThresh > MediumThresh) throw new ArgumentException($"static_thresh ({OptionList.Format(StaticThresh)}) must not exceed medium_thresh ({OptionList.Format(MediumThresh)})");
-        if (TWeight < 0 || TWeight > 1) throw new ArgumentException($"t_weight ({OptionList.Format(TWeight)}) must be in [0, 1]");
-        if (DStrength < 0) throw new ArgumentException($"d_strength ({OptionList.Format(DStrength)}) must not be negative");
-        if (!(DDistance > 0)) throw new ArgumentException($"d_distance ({OptionList.Format(DDistance)}) must be positive");
-        if (TargetSpeedup is { } ts && !(ts >= 1)) throw new ArgumentException($"target_speedup ({OptionList.Format(ts)}) must be at least 1");
-        if (TargetPsnr is { } tp && !(tp > 0)) throw new ArgumentException($"target_psnr ({OptionList.Format(tp)}) must be positive");
-        if (TargetSpeedup is not null && TargetPsnr is not null) throw new ArgumentException("target_speedup and target_psnr are mutually exclusive: give one target");
-        if (!(Overhead >= 0 && Overhead < 1)) throw new ArgumentException($"overhead ({OptionList.Format(Overhead)}) must be in [0, 1)");
-        if (!IncludeXt && WarmupSteps < 2) throw new ArgumentException($"warmup_steps ({WarmupSteps}) with include_xt=false gives fewer than 2 analysis features");
+        if (WarmupSteps < 1) throw new UsageException($"warmup_steps ({WarmupSteps}) must be at least 1");
+        if (CooldownSteps < 0) throw new UsageException($"cooldown_steps ({CooldownSteps}) must not be negative");
+        if (StaticInterval < 0) throw new UsageException($"static_interval ({StaticInterval}) must not be negative");
+        if (MediumInterval < 0) throw new UsageException($"medium_interval ({MediumInterval}) must not be negative");
+        RequestLimits.StepCounts(("warmup_steps", WarmupSteps), ("cooldown_steps", CooldownSteps), ("static_interval", StaticInterval), ("medium_interval", MediumInterval));
+        RequestLimits.AnalysisBlock(AnalyzeBlockSize, 0, 0, 0);
+        if (StaticThresh > MediumThresh) throw new UsageException($"static_thresh ({OptionList.Format(StaticThresh)}) must not exceed medium_thresh ({OptionList.Format(MediumThresh)})");
+        if (TWeight < 0 || TWeight > 1) throw new UsageException($"t_weight ({OptionList.Format(TWeight)}) must be in [0, 1]");
+        if (DStrength < 0) throw new UsageException($"d_strength ({OptionList.Format(DStrength)}) must not be negative");
+        if (!(DDistance > 0)) throw new UsageException($"d_distance ({OptionList.Format(DDistance)}) must be positive");
+        if (TargetSpeedup is { } ts && !(ts >= 1)) throw new UsageException($"target_speedup ({OptionList.Format(ts)}) must be at least 1");
+        if (TargetPsnr is { } tp && !(tp > 0)) throw new UsageException($"target_psnr ({OptionList.Format(tp)}) must be positive");
+        if (TargetSpeedup is not null && TargetPsnr is not null) throw new UsageException("target_speedup and target_psnr are mutually exclusive: give one target");
+        if (!(Overhead >= 0 && Overhead < 1)) throw new UsageException($"overhead ({OptionList.Format(Overhead)}) must be in [0, 1)");
+        if (!IncludeXt && WarmupSteps < 2) throw new UsageException($"warmup_steps ({WarmupSteps}) with include_xt=false gives fewer than 2 analysis features");
     }
 
     /// <summary>Checks the options against one run: step count, latent frames and the model's patch.</summary>
     public void Validate(int steps, long frames, (int T, int H, int W) patch)
     {
         CheckRanges();
-        if (WarmupSteps + CooldownSteps >= steps)
-            throw new ArgumentException($"warmup_steps + cooldown_steps ({WarmupSteps} + {CooldownSteps}) must be less than steps ({steps})");
+        if ((long)WarmupSteps + CooldownSteps >= steps)
+            throw new UsageException($"warmup_steps + cooldown_steps ({WarmupSteps} + {CooldownSteps}) must be less than steps ({steps})");
         var b = AnalyzeBlockSize;
         if (b.T % patch.T != 0 || b.H % patch.H != 0 || b.W % patch.W != 0)
-            throw new ArgumentException($"analyze_block_size ({OptionList.Format(b)}) must be a multiple of the patch ({OptionList.Format(patch)})");
+            throw new UsageException($"analyze_block_size ({OptionList.Format(b)}) must be a multiple of the patch ({OptionList.Format(patch)})");
         if (frames == 1 && b.T != 1)
-            throw new ArgumentException($"analyze_block_size ({OptionList.Format(b)}) must have t = 1 for images (T = 1)");
+            throw new UsageException($"analyze_block_size ({OptionList.Format(b)}) must have t = 1 for images (T = 1)");
     }
 
     /// <summary>Resolved options as key/value text; target keys appear only when set, overhead only with a target, cache

@@ -28,6 +28,7 @@ public sealed class JanoSession : IAcceleratorSession
     public JanoSession(JanoOptions options, TransformerDescriptor model, GenerationPlan plan)
     {
         options.Validate(plan.Steps, model.LatentShape[1], model.Patch);
+        Jano.Core.Options.RequestLimits.AnalysisBlock(options.AnalyzeBlockSize, model.LatentShape[1], model.LatentShape[2], model.LatentShape[3]);
         _options = options;
         _model = model;
         _plan = plan;

@@ -1,3 +1,5 @@
+using Jano.Core;
+
 namespace Jano.Acceleration.JanoMethod;
 
 /// <summary>
@@ -72,7 +74,7 @@ public static class ThresholdTargeting
     /// skips less. A target of 1 yields thresholds below every score (nothing skipped).</summary>
     public static (double Static, double Medium, double Predicted) ForSpeedup(IReadOnlyList<float> scores, int steps, JanoOptions o, double target)
     {
-        if (!(target >= 1)) throw new ArgumentException($"target_speedup ({target}) must be at least 1");
+        if (!(target >= 1)) throw new UsageException($"target_speedup ({target}) must be at least 1");
         var best = (Static: -1.0, Medium: -1.0, Predicted: 1.0);
         double bestErr = double.PositiveInfinity, bestSkip = double.PositiveInfinity;
         foreach (var (st, md) in Candidates(scores))

@@ -1,4 +1,5 @@
 using Jano.Acceleration.Common;
+using Jano.Core;
 using Jano.Core.Options;
 
 namespace Jano.Acceleration.MagCache;
@@ -46,11 +47,12 @@ public sealed record MagCacheOptions
 
     public void CheckRanges()
     {
-        if (MagcacheThresh < 0) throw new ArgumentException($"magcache_thresh ({OptionList.Format(MagcacheThresh)}) must not be negative");
-        if (MagcacheK < 0) throw new ArgumentException($"magcache_k ({MagcacheK}) must not be negative");
-        if (RetentionRatio < 0 || RetentionRatio > 1) throw new ArgumentException($"retention_ratio ({OptionList.Format(RetentionRatio)}) must be in [0, 1]");
-        if (MagRatios.Length == 0 || MagRatios.Any(r => !(r > 0))) throw new ArgumentException("mag_ratios must be positive numbers");
-        if (CooldownSteps < 0) throw new ArgumentException($"cooldown_steps ({CooldownSteps}) must not be negative");
+        if (MagcacheThresh < 0) throw new UsageException($"magcache_thresh ({OptionList.Format(MagcacheThresh)}) must not be negative");
+        if (MagcacheK < 0) throw new UsageException($"magcache_k ({MagcacheK}) must not be negative");
+        if (RetentionRatio < 0 || RetentionRatio > 1) throw new UsageException($"retention_ratio ({OptionList.Format(RetentionRatio)}) must be in [0, 1]");
+        if (MagRatios.Length == 0 || MagRatios.Any(r => !(r > 0))) throw new UsageException("mag_ratios must be positive numbers");
+        if (CooldownSteps < 0) throw new UsageException($"cooldown_steps ({CooldownSteps}) must not be negative");
+        RequestLimits.StepCounts(("magcache_k", MagcacheK), ("cooldown_steps", CooldownSteps));
     }
 
     /// <summary>The ratio for 0-based step <paramref name="index"/> of <paramref name="steps"/> (nearest-index interpolation).</summary>

@@ -1,4 +1,5 @@
 using Jano.Acceleration.Common;
+using Jano.Core;
 using Jano.Core.Options;
 
 namespace Jano.Acceleration.Pab;
@@ -44,11 +45,12 @@ public sealed record PabOptions
 
     public void CheckRanges()
     {
-        if (WarmupSteps < 1) throw new ArgumentException($"warmup_steps ({WarmupSteps}) must be at least 1 (the first step fills the cache)");
-        if (CooldownSteps < 0) throw new ArgumentException($"cooldown_steps ({CooldownSteps}) must not be negative");
-        if (SelfRange < 1) throw new ArgumentException($"self_range ({SelfRange}) must be at least 1");
-        if (CrossRange < 1) throw new ArgumentException($"cross_range ({CrossRange}) must be at least 1");
-        if (LayerInterval < 0) throw new ArgumentException($"layer_interval ({LayerInterval}) must not be negative");
+        if (WarmupSteps < 1) throw new UsageException($"warmup_steps ({WarmupSteps}) must be at least 1 (the first step fills the cache)");
+        if (CooldownSteps < 0) throw new UsageException($"cooldown_steps ({CooldownSteps}) must not be negative");
+        if (SelfRange < 1) throw new UsageException($"self_range ({SelfRange}) must be at least 1");
+        if (CrossRange < 1) throw new UsageException($"cross_range ({CrossRange}) must be at least 1");
+        if (LayerInterval < 0) throw new UsageException($"layer_interval ({LayerInterval}) must not be negative");
+        RequestLimits.StepCounts(("warmup_steps", WarmupSteps), ("cooldown_steps", CooldownSteps), ("self_range", SelfRange), ("cross_range", CrossRange), ("layer_interval", LayerInterval));
     }
 
     /// <summary>True when attention of <paramref name="selfAttention"/> kind at 0-based step i of N and this layer is computed.</summary>

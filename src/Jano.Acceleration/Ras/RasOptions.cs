@@ -1,4 +1,5 @@
 using Jano.Acceleration.Common;
+using Jano.Core;
 using Jano.Core.Options;
 
 namespace Jano.Acceleration.Ras;
@@ -46,12 +47,13 @@ public sealed record RasOptions
 
     public void CheckRanges()
     {
-        if (!(SampleRatio > 0) || SampleRatio > 1) throw new ArgumentException($"sample_ratio ({OptionList.Format(SampleRatio)}) must be in (0, 1]");
-        if (StartStep < 1) throw new ArgumentException($"start_step ({StartStep}) must be at least 1 (a dense step fills the caches)");
-        if (EndStep < StartStep) throw new ArgumentException($"end_step ({EndStep}) must not be less than start_step ({StartStep})");
-        if (ResetSteps.Any(s => s < 0)) throw new ArgumentException("reset_steps must not be negative");
-        if (HighRatio < 0 || HighRatio > 1) throw new ArgumentException($"high_ratio ({OptionList.Format(HighRatio)}) must be in [0, 1]");
-        if (StarvationScale < 0) throw new ArgumentException($"starvation_scale ({OptionList.Format(StarvationScale)}) must not be negative");
+        if (!(SampleRatio > 0) || SampleRatio > 1) throw new UsageException($"sample_ratio ({OptionList.Format(SampleRatio)}) must be in (0, 1]");
+        if (StartStep < 1) throw new UsageException($"start_step ({StartStep}) must be at least 1 (a dense step fills the caches)");
+        if (EndStep < StartStep) throw new UsageException($"end_step ({EndStep}) must not be less than start_step ({StartStep})");
+        if (ResetSteps.Any(s => s < 0)) throw new UsageException("reset_steps must not be negative");
+        RequestLimits.StepCounts(("start_step", StartStep), ("end_step", EndStep), ("reset_steps", ResetSteps.DefaultIfEmpty(0).Max()));
+        if (HighRatio < 0 || HighRatio > 1) throw new UsageException($"high_ratio ({OptionList.Format(HighRatio)}) must be in [0, 1]");
+        if (StarvationScale < 0) throw new UsageException($"starvation_scale ({OptionList.Format(StarvationScale)}) must not be negative");
     }
 
     /// <summary>True when 0-based step i computes a token subset.</summary>

@@ -1,4 +1,5 @@
 using Jano.Acceleration.Common;
+using Jano.Core;
 using Jano.Core.Options;
 
 namespace Jano.Acceleration.TeaCache;
@@ -58,10 +59,11 @@ public sealed record TeaCacheOptions
 
     public void CheckRanges()
     {
-        if (RelL1Thresh < 0) throw new ArgumentException($"rel_l1_thresh ({OptionList.Format(RelL1Thresh)}) must not be negative");
-        if (Coefficients.Length == 0) throw new ArgumentException("coefficients must hold at least one number");
-        if (WarmupSteps < 1) throw new ArgumentException($"warmup_steps ({WarmupSteps}) must be at least 1 (the first step fills the cache)");
-        if (CooldownSteps < 0) throw new ArgumentException($"cooldown_steps ({CooldownSteps}) must not be negative");
+        if (RelL1Thresh < 0) throw new UsageException($"rel_l1_thresh ({OptionList.Format(RelL1Thresh)}) must not be negative");
+        if (Coefficients.Length == 0) throw new UsageException("coefficients must hold at least one number");
+        if (WarmupSteps < 1) throw new UsageException($"warmup_steps ({WarmupSteps}) must be at least 1 (the first step fills the cache)");
+        if (CooldownSteps < 0) throw new UsageException($"cooldown_steps ({CooldownSteps}) must not be negative");
+        RequestLimits.StepCounts(("warmup_steps", WarmupSteps), ("cooldown_steps", CooldownSteps));
     }
 
     /// <summary>poly(x) with <see cref="Coefficients"/> (highest power first), Horner's rule.</summary>

@@ -1,4 +1,5 @@
 using Jano.Acceleration.Common;
+using Jano.Core;
 using Jano.Core.Options;
 
 namespace Jano.Acceleration.ToCa;
@@ -46,11 +47,12 @@ public sealed record ToCaOptions
 
     public void CheckRanges()
     {
-        if (!(FreshRatio > 0) || FreshRatio > 1) throw new ArgumentException($"fresh_ratio ({OptionList.Format(FreshRatio)}) must be in (0, 1]");
-        if (FreshThreshold < 1) throw new ArgumentException($"fresh_threshold ({FreshThreshold}) must be at least 1");
-        if (CrossFreshThreshold < 1) throw new ArgumentException($"cross_fresh_threshold ({CrossFreshThreshold}) must be at least 1");
-        if (WarmupSteps < 1) throw new ArgumentException($"warmup_steps ({WarmupSteps}) must be at least 1 (the first step fills the cache)");
-        if (AgeWeight < 0) throw new ArgumentException($"age_weight ({OptionList.Format(AgeWeight)}) must not be negative");
+        if (!(FreshRatio > 0) || FreshRatio > 1) throw new UsageException($"fresh_ratio ({OptionList.Format(FreshRatio)}) must be in (0, 1]");
+        if (FreshThreshold < 1) throw new UsageException($"fresh_threshold ({FreshThreshold}) must be at least 1");
+        if (CrossFreshThreshold < 1) throw new UsageException($"cross_fresh_threshold ({CrossFreshThreshold}) must be at least 1");
+        if (WarmupSteps < 1) throw new UsageException($"warmup_steps ({WarmupSteps}) must be at least 1 (the first step fills the cache)");
+        if (AgeWeight < 0) throw new UsageException($"age_weight ({OptionList.Format(AgeWeight)}) must not be negative");
+        RequestLimits.StepCounts(("fresh_threshold", FreshThreshold), ("cross_fresh_threshold", CrossFreshThreshold), ("warmup_steps", WarmupSteps));
     }
 
     /// <summary>True when 0-based step i is a full step for the given attention.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Jano.Core;
 using Jano.Engine.Bench;
 using Jano.Engine.Catalog;
 using Jano.Engine.Jobs;
@@ -73,17 +74,17 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
     private static int Timing(Settings s, CancellationToken cancellationToken)
     {
-        if (!s.RandomWeights) throw new ArgumentException("--timing-only needs --random-weights (no checkpoint is loaded)");
-        if (s.LevelFractions is null) throw new ArgumentException("--timing-only needs --level-fractions s,m,a");
+        if (!s.RandomWeights) throw new UsageException("--timing-only needs --random-weights (no checkpoint is loaded)");
+        if (s.LevelFractions is null) throw new UsageException("--timing-only needs --level-fractions s,m,a");
         var spec = ModelCatalog.WanSpecs.FirstOrDefault(w => string.Equals(w.Name, s.Model, StringComparison.OrdinalIgnoreCase))
-                   ?? throw new ArgumentException($"--timing-only takes a Wan model: {string.Join(", ", ModelCatalog.WanSpecs.Select(w => w.Name))}");
+                   ?? throw new UsageException($"--timing-only takes a Wan model: {string.Join(", ", ModelCatalog.WanSpecs.Select(w => w.Name))}");
         long[] latent;
         if (s.Latent is null) latent = WanPipeline.LatentShape(spec.Config, spec.Width, spec.Height, spec.Frames);
         else
         {
             var parts = s.Latent.Split('x');
             if (parts.Length != 4 || parts.Any(p => !long.TryParse(p, out var v) || v < 1))
-                throw new ArgumentException($"--latent '{s.Latent}' must be CxTxHxW with positive integers, e.g. 16x7x24x32");
+                throw new UsageException($"--latent '{s.Latent}' must be CxTxHxW with positive integers, e.g. 16x7x24x32");
             latent = parts.Select(long.Parse).ToArray();
         }
         RuntimeSettings.ApplyThreads(s.Threads);

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Jano.Core;
 using Jano.Engine.Catalog;
 using Jano.Engine.Jobs;
 using Spectre.Console;
@@ -49,6 +50,8 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
 
         [CommandOption("--sampler <NAME>")][Description("Wan2.1 folders: unipc (default) or euler.")]
         public string? Sampler { get; init; }
+        [CommandOption("--max-memory <GIB>")][Description("Refuse runs estimated to need more memory than this (GiB; default: the machine's physical memory).")]
+        public double? MaxMemory { get; init; }
         [CommandOption("--sequential-branches")][Description("Run cond and uncond as two forwards instead of one batch of 2.")]
         public bool SequentialBranches { get; init; }
 
@@ -79,6 +82,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             DType = s.DType,
             Sampler = s.Sampler,
             BatchBranches = !s.SequentialBranches,
+            MaxMemoryGiB = s.MaxMemory,
         };
         using var job = GenerateJob.Prepare(options, new ModelCatalog(CliApp.AssetsRoot));
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(job.ModelName)}[/] ({Markup.Escape(job.WeightsSource)}), prompt [bold]{Markup.Escape(options.Prompt)}[/], " +
@@ -141,6 +145,6 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) &&
             int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h) && w > 0 && h > 0)
             return (w, h);
-        throw new ArgumentException($"invalid --size '{text}': expected WxH like 32x32");
+        throw new UsageException($"invalid --size '{text}': expected WxH like 32x32");
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Jano.Core;
 using Jano.Engine.Jobs;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -20,14 +21,14 @@ public sealed class InspectCommand : Command<InspectCommand.Settings>
         var report = InspectJob.Run(s.Path);
         var table = new Table().AddColumns("component", "status", "detail");
         foreach (var item in report.Items)
-            table.AddRow(Markup.Escape(item.Name), Markup.Escape(item.Status), Markup.Escape(item.Detail));
+            table.AddRow(Markup.Escape(ErrorText.Escape(item.Name)), Markup.Escape(item.Status), Markup.Escape(ErrorText.Escape(item.Detail)));
         AnsiConsole.Write(table);
         if (report.Complete)
         {
-            AnsiConsole.WriteLine(report.Summary);
+            AnsiConsole.WriteLine(ErrorText.OneLine(report.Summary));
             return 0;
         }
-        Console.Error.WriteLine($"jano: error: {report.Summary}");
+        Console.Error.WriteLine($"jano: error: {ErrorText.OneLine(report.Summary)}");
         return 1;
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Jano.Core;
 using Jano.Engine.Catalog;
 using Jano.Engine.Jobs;
 using Jano.Training;
@@ -39,7 +40,7 @@ public sealed class TrainClassifierCommand : Command<TrainClassifierCommand.Sett
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var spec = ModelCatalog.Find(s.Model!);
-        if (spec.ClassifierFile.Length == 0) throw new ArgumentException($"model '{spec.Name}' has no evaluation classifier");
+        if (spec.ClassifierFile.Length == 0) throw new UsageException($"model '{spec.Name}' has no evaluation classifier");
         var options = new ClassifierTrainOptions { Epochs = s.Epochs, BatchSize = s.Batch, LearningRate = s.LearningRate, Seed = s.Seed };
         options.Validate();
         var output = s.Out ?? new ModelCatalog(CliApp.AssetsRoot).ClassifierPath(spec);

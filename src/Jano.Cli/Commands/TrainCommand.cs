@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using Jano.Core;
 using Jano.Core.IO;
 using Jano.Core.Weights;
 using Jano.Engine.Catalog;
@@ -64,7 +65,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var train = FashionMnist.Load(s.Data, "train");
         ISampleSource source = spec.IsVideo ? new ClipSource(train, spec.Frames) : new ImageSource(train);
         if (!source.Shape.SequenceEqual(spec.LatentShape))
-            throw new ArgumentException($"sample shape [{string.Join(", ", source.Shape)}] does not match the model's latent [{string.Join(", ", spec.LatentShape)}]");
+            throw new UsageException($"sample shape [{string.Join(", ", source.Shape)}] does not match the model's latent [{string.Join(", ", spec.LatentShape)}]");
         var options = new TrainOptions
         {
             BatchSize = s.Batch,
@@ -81,7 +82,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var trainer = new FlowTrainer(model, source, options);
         if (s.Resume)
         {
-            if (!File.Exists(checkpoint)) throw new ArgumentException($"--resume: no checkpoint at {checkpoint}");
+            if (!File.Exists(checkpoint)) throw new UsageException($"--resume: no checkpoint at {checkpoint}");
             trainer.LoadCheckpoint(checkpoint);
         }
         AnsiConsole.MarkupLine($"training {spec.Name}: {model.parameters().Sum(p => p.numel()) / 1e6:F2}M parameters, batch {s.Batch}, " +

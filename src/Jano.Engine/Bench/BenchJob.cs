@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.IO;
 using Jano.Core.Metrics;
@@ -39,18 +40,18 @@ public static class BenchJob
         int seeds = o.Quick ? 1 : o.Seeds;
         int offPairs = o.Quick ? Math.Min(1, o.OffPairs) : o.OffPairs;
         int steps = o.Steps ?? (o.Quick ? Math.Max(10, spec.Steps / 2) : spec.Steps);
-        if (prompts < 1 || prompts > FashionMnistClasses.Names.Count) throw new ArgumentException($"--prompts ({prompts}) must be in 1..{FashionMnistClasses.Names.Count}");
-        if (seeds < 1) throw new ArgumentException($"--seeds ({seeds}) must be at least 1");
-        if (o.Repeats < 1) throw new ArgumentException($"--repeats ({o.Repeats}) must be at least 1");
-        if (offPairs < 0) throw new ArgumentException($"--off-pairs ({offPairs}) must not be negative");
-        if (steps < 2) throw new ArgumentException($"--steps ({steps}) must be at least 2");
+        if (prompts < 1 || prompts > FashionMnistClasses.Names.Count) throw new UsageException($"--prompts ({prompts}) must be in 1..{FashionMnistClasses.Names.Count}");
+        if (seeds < 1) throw new UsageException($"--seeds ({seeds}) must be at least 1");
+        if (o.Repeats < 1) throw new UsageException($"--repeats ({o.Repeats}) must be at least 1");
+        if (offPairs < 0) throw new UsageException($"--off-pairs ({offPairs}) must not be negative");
+        if (steps < 2) throw new UsageException($"--steps ({steps}) must be at least 2");
         var methods = (o.Methods is { Count: > 0 } m ? m : BenchSettings.Methods).Select(x => x.Trim().ToLowerInvariant()).Distinct().ToArray();
         var calibration = catalog.Calibration(spec);
         var groups = new List<List<Run>>();
         foreach (var method in methods)
         {
             if (!BenchSettings.Methods.Contains(method))
-                throw new ArgumentException($"unknown method '{method}' for --methods; valid: {string.Join(", ", BenchSettings.Methods)}");
+                throw new UsageException($"unknown method '{method}' for --methods; valid: {string.Join(", ", BenchSettings.Methods)}");
             var accel = BenchSettings.AcceleratorName(method);
             var group = BenchSettings.For(method, steps)
                 .Select(x => new Run(method, x.Label, AcceleratorCatalog.Create(accel, spec, x.Options, calibration), false)).ToList();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Jano.Core;
 
 namespace Jano.Engine.Bench;
 
@@ -31,7 +32,7 @@ public static class BenchSettings
         "pab" => "self_range=1,cross_range=1",
         "toca" => "fresh_threshold=1,cross_fresh_threshold=1",
         "ras" => "sample_ratio=1",
-        _ => throw new ArgumentException($"unknown bench method '{method}'; valid: {string.Join(", ", Methods)}"),
+        _ => throw new UsageException($"unknown bench method '{method}'; valid: {string.Join(", ", Methods)}"),
     };
 
     /// <summary>Settings per method: a short label and the <c>k=v,...</c> option text.</summary>
@@ -78,7 +79,7 @@ public static class BenchSettings
                     .Select(r => ($"ratio{F(r)}", $"sample_ratio={F(r)},start_step={S(start)},end_step={S(end)},reset_steps={S(r1)};{S(r2)}")).ToArray();
             }
             default:
-                throw new ArgumentException($"unknown bench method '{method}'; valid: {string.Join(", ", Methods)}");
+                throw new UsageException($"unknown bench method '{method}'; valid: {string.Join(", ", Methods)}");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Jano.Acceleration.JanoMethod;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.IO;
 using Jano.Engine.Jobs;
@@ -28,10 +29,10 @@ public static class WanTimingJob
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length != 3 || parts.Any(p => !double.TryParse(p, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)))
-            throw new ArgumentException($"--level-fractions '{text}' must be three numbers s,m,a (static, medium, active)");
+            throw new UsageException($"--level-fractions '{text}' must be three numbers s,m,a (static, medium, active)");
         var f = parts.Select(p => double.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         if (f.Any(x => !(x >= 0 && x <= 1)) || Math.Abs(f.Sum() - 1) > 1e-6)
-            throw new ArgumentException($"--level-fractions '{text}' must be in [0, 1] and sum to 1");
+            throw new UsageException($"--level-fractions '{text}' must be in [0, 1] and sum to 1");
         return f;
     }
 
@@ -49,8 +50,8 @@ public static class WanTimingJob
     /// <summary>Runs the timing; <paramref name="log"/> gets one line per level.</summary>
     public static WanTimingReport Run(WanTimingOptions o, Action<string>? log = null, CancellationToken cancel = default)
     {
-        if (o.Forwards < 3) throw new ArgumentException($"--forwards ({o.Forwards}) must be at least 3");
-        if (o.LevelFractions.Length != 3 || Math.Abs(o.LevelFractions.Sum() - 1) > 1e-6) throw new ArgumentException("level fractions must be three numbers summing to 1");
+        if (o.Forwards < 3) throw new UsageException($"--forwards ({o.Forwards}) must be at least 3");
+        if (o.LevelFractions.Length != 3 || Math.Abs(o.LevelFractions.Sum() - 1) > 1e-6) throw new UsageException("level fractions must be three numbers summing to 1");
         RuntimeSettings.EnsureWritableDirectory(o.OutDir);
         using var noGrad = no_grad();
         torch.manual_seed(o.Seed);

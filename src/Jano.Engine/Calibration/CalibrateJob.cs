@@ -1,4 +1,5 @@
 using System.Globalization;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.Metrics;
 using Jano.Core.Options;
@@ -32,10 +33,10 @@ public static class CalibrateJob
     {
         var spec = o.Spec ?? ModelCatalog.Find(o.Model);
         int steps = o.Steps ?? spec.Steps;
-        if (o.Prompts < 1 || o.Prompts > FashionMnistClasses.Names.Count) throw new ArgumentException($"--prompts ({o.Prompts}) must be in 1..{FashionMnistClasses.Names.Count}");
-        if (o.JanoPrompts < 1 || o.JanoPrompts > o.Prompts) throw new ArgumentException($"--jano-prompts ({o.JanoPrompts}) must be in 1..{o.Prompts}");
-        if (o.Seeds < 1) throw new ArgumentException($"--seeds ({o.Seeds}) must be at least 1");
-        if (steps < 4) throw new ArgumentException($"--steps ({steps}) must be at least 4");
+        if (o.Prompts < 1 || o.Prompts > FashionMnistClasses.Names.Count) throw new UsageException($"--prompts ({o.Prompts}) must be in 1..{FashionMnistClasses.Names.Count}");
+        if (o.JanoPrompts < 1 || o.JanoPrompts > o.Prompts) throw new UsageException($"--jano-prompts ({o.JanoPrompts}) must be in 1..{o.Prompts}");
+        if (o.Seeds < 1) throw new UsageException($"--seeds ({o.Seeds}) must be at least 1");
+        if (steps < 4) throw new UsageException($"--steps ({steps}) must be at least 4");
         string outFile = o.OutFile ?? catalog.CalibrationPath(spec);
         RuntimeSettings.EnsureWritableDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         int threads = RuntimeSettings.ApplyThreads(o.Threads);

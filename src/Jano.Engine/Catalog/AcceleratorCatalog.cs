@@ -6,6 +6,7 @@ using Jano.Acceleration.Pab;
 using Jano.Acceleration.Ras;
 using Jano.Acceleration.TeaCache;
 using Jano.Acceleration.ToCa;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.Options;
 using Jano.Engine.Calibration;
@@ -22,7 +23,7 @@ public static class AcceleratorCatalog
     {
         ["none"] = ("plain sampling, every token every step", (_, user) =>
         {
-            if (OptionList.Parse(user).Count > 0) throw new ArgumentException("accelerator 'none' takes no options");
+            if (OptionList.Parse(user).Count > 0) throw new UsageException("accelerator 'none' takes no options");
             return new NoAccelerator();
         }),
         ["jano"] = ("Jano: complexity-aware token skipping with frozen-token K/V caches", (preset, user) =>
@@ -70,7 +71,7 @@ public static class AcceleratorCatalog
     public static IAccelerator Create(string name, string janoPreset, string? userOptions)
     {
         if (!Factories.TryGetValue(name.ToLowerInvariant(), out var f))
-            throw new ArgumentException($"unknown accelerator '{name}'; available: {string.Join(", ", Factories.Keys)}");
+            throw new UsageException($"unknown accelerator '{name}'; available: {string.Join(", ", Factories.Keys)}");
         return f.Create(janoPreset, userOptions);
     }
 }

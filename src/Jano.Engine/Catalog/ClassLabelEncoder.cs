@@ -1,3 +1,4 @@
+using Jano.Core;
 using Jano.Engine.Pipelines;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,14 +24,14 @@ public sealed class ClassLabelEncoder : IConditionEncoder
     public Tensor Encode(string prompt)
     {
         int id = _lookup(prompt);
-        if (id < 0) throw new ArgumentException($"unknown prompt '{prompt}'; valid prompts: {string.Join(", ", _names)}");
+        if (id < 0) throw new UsageException($"unknown prompt '{prompt}'; valid prompts: {string.Join(", ", _names)}");
         return torch.tensor(new long[] { id }, device: _device);
     }
 
     public Tensor EncodeUnconditional(string? negativePrompt)
     {
         if (!string.IsNullOrWhiteSpace(negativePrompt))
-            throw new ArgumentException("this class-conditional model has no negative prompts (its unconditional branch is the null class)");
+            throw new UsageException("this class-conditional model has no negative prompts (its unconditional branch is the null class)");
         return torch.tensor(new long[] { _nullClass }, device: _device);
     }
 }

@@ -1,3 +1,4 @@
+using Jano.Core;
 using Jano.Core.Weights;
 using Jano.Engine.Calibration;
 using Jano.Models.Dit;
@@ -74,10 +75,10 @@ public sealed class ModelCatalog
         WanSpecs.FirstOrDefault(s => s.Config.Dim == config.Dim && s.Config.NumLayers == config.NumLayers
                                      && s.Config.NumHeads == config.NumHeads && s.Config.FfnDim == config.FfnDim);
 
-    /// <summary>The spec named <paramref name="name"/>; unknown names are an <see cref="ArgumentException"/> listing the valid ones.</summary>
+    /// <summary>The spec named <paramref name="name"/>; unknown names are an <see cref="UsageException"/> listing the valid ones.</summary>
     public static ModelSpec Find(string name) =>
         Specs.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"unknown model '{name}'; available: {string.Join(", ", Specs.Select(s => s.Name))}");
+        ?? throw new UsageException($"unknown model '{name}'; available: {string.Join(", ", Specs.Select(s => s.Name))}");
 
     public string WeightsPath(ModelSpec spec) => Path.Combine(AssetsRoot, spec.WeightsFile);
 

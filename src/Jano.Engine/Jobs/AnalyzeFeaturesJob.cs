@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Jano.Acceleration.JanoMethod;
+using Jano.Core;
 using Jano.Core.IO;
 using Jano.Core.Options;
 using Jano.Core.Weights;
@@ -40,19 +41,19 @@ public static class AnalyzeFeaturesJob
         var pairs = OptionList.Parse(optionText);
         foreach (var (k, _) in pairs)
             if (!AnalysisKeys.Contains(k) && !JanoOptions.Keys.Contains(k))
-                throw new ArgumentException($"unknown option '{k}' for analyze (valid: {string.Join(", ", AnalysisKeys)})");
+                throw new UsageException($"unknown option '{k}' for analyze (valid: {string.Join(", ", AnalysisKeys)})");
         var options = new JanoOptions().With(pairs);
-        if (!File.Exists(featuresPath)) throw new ArgumentException($"features file '{featuresPath}' does not exist");
+        if (!File.Exists(featuresPath)) throw new UsageException($"features file '{featuresPath}' does not exist");
         using var file = SafetensorsFile.Open(featuresPath);
         string name = tensorName ?? (file.Entries.Count == 1
             ? file.Entries[0].Name
-            : throw new ArgumentException($"{featuresPath} holds {file.Entries.Count} tensors; pick one with --tensor ({string.Join(", ", file.Entries.Select(e => e.Name))})"));
-        if (!file.Contains(name)) throw new ArgumentException($"{featuresPath} has no tensor '{name}'");
+            : throw new UsageException($"{featuresPath} holds {file.Entries.Count} tensors; pick one with --tensor ({string.Join(", ", file.Entries.Select(e => e.Name))})"));
+        if (!file.Contains(name)) throw new UsageException($"{featuresPath} has no tensor '{name}'");
         var entry = file[name];
-        if (entry.DType is not ("F32" or "BF16" or "F16")) throw new ArgumentException($"tensor '{name}' is {entry.DType}; expected F32, BF16 or F16");
-        if (entry.Shape.Length != 5) throw new ArgumentException($"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}]; expected [n, C, T, H, W]");
+        if (entry.DType is not ("F32" or "BF16" or "F16")) throw new UsageException($"tensor '{name}' is {entry.DType}; expected F32, BF16 or F16");
+        if (entry.Shape.Length != 5) throw new UsageException($"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}]; expected [n, C, T, H, W]");
         if (entry.Shape[2] == 1 && options.AnalyzeBlockSize.T != 1)
-            throw new ArgumentException($"analyze_block_size ({OptionList.Format(options.AnalyzeBlockSize)}) must have t = 1 for images (T = 1)");
+            throw new UsageException($"analyze_block_size ({OptionList.Format(options.AnalyzeBlockSize)}) must have t = 1 for images (T = 1)");
         RuntimeSettings.EnsureWritableDirectory(outDir);
 
         var watch = System.Diagnostics.Stopwatch.StartNew();

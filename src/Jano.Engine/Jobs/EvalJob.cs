@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.IO;
 using Jano.Core.Metrics;
@@ -63,25 +64,25 @@ public sealed class EvalJob : IDisposable
 
     public GenerationRequest Request => _request;
 
-    /// <summary>Checks everything and loads the model, the classifier and the test split; bad input is an <see cref="ArgumentException"/>.</summary>
+    /// <summary>Checks everything and loads the model, the classifier and the test split; bad input is an <see cref="UsageException"/>.</summary>
     public static EvalJob Prepare(EvalOptions o, ModelCatalog catalog)
     {
         var spec = ModelCatalog.Find(o.Model);
         int samples = o.Samples ?? spec.EvalSamplesPerClass;
-        if (samples < 1) throw new ArgumentException($"--samples ({samples}) must be at least 1");
-        if (!spec.IsVideo && samples > 500) throw new ArgumentException($"--samples ({samples}) must be at most 500 for images (the test split has 1000 per class, two disjoint real sets are drawn)");
-        if (o.Steps is < 1) throw new ArgumentException($"--steps ({o.Steps}) must be at least 1");
-        if (o.ClassifierCheckImages is < 1) throw new ArgumentException($"classifier check images ({o.ClassifierCheckImages}) must be at least 1");
-        if (o.CeilingClipsPerClass < 1) throw new ArgumentException($"ceiling clips per class ({o.CeilingClipsPerClass}) must be at least 1");
-        if (!(o.RegionThreshold is >= 0 and < 1)) throw new ArgumentException($"region threshold ({o.RegionThreshold}) must be in [0, 1)");
-        if (o.RegionDilation < 0) throw new ArgumentException($"region dilation ({o.RegionDilation}) must not be negative");
+        if (samples < 1) throw new UsageException($"--samples ({samples}) must be at least 1");
+        if (!spec.IsVideo && samples > 500) throw new UsageException($"--samples ({samples}) must be at most 500 for images (the test split has 1000 per class, two disjoint real sets are drawn)");
+        if (o.Steps is < 1) throw new UsageException($"--steps ({o.Steps}) must be at least 1");
+        if (o.ClassifierCheckImages is < 1) throw new UsageException($"classifier check images ({o.ClassifierCheckImages}) must be at least 1");
+        if (o.CeilingClipsPerClass < 1) throw new UsageException($"ceiling clips per class ({o.CeilingClipsPerClass}) must be at least 1");
+        if (!(o.RegionThreshold is >= 0 and < 1)) throw new UsageException($"region threshold ({o.RegionThreshold}) must be in [0, 1)");
+        if (o.RegionDilation < 0) throw new UsageException($"region dilation ({o.RegionDilation}) must not be negative");
         if (spec.Height != FrameClassifier.Side || spec.Width != FrameClassifier.Side || spec.LatentShape[0] != 1)
-            throw new ArgumentException($"model '{spec.Name}' does not make 32x32 grey frames; the eval classifier cannot judge it");
+            throw new UsageException($"model '{spec.Name}' does not make 32x32 grey frames; the eval classifier cannot judge it");
         if (o.ClassifierPath is null && spec.ClassifierFile.Length == 0)
-            throw new ArgumentException($"model '{spec.Name}' has no evaluation classifier");
+            throw new UsageException($"model '{spec.Name}' has no evaluation classifier");
         var classifierPath = o.ClassifierPath ?? catalog.ClassifierPath(spec);
         if (!File.Exists(classifierPath))
-            throw new ArgumentException($"no classifier at {classifierPath}; train it with `jano train-classifier --model {spec.Name}`");
+            throw new UsageException($"no classifier at {classifierPath}; train it with `jano train-classifier --model {spec.Name}`");
         var jano = AcceleratorCatalog.Create("jano", spec, null, catalog.Calibration(spec));
         var request = new GenerationRequest
         {
@@ -96,7 +97,7 @@ public sealed class EvalJob : IDisposable
         int threads = RuntimeSettings.ApplyThreads(o.Threads);
         var test = FashionMnist.Load(o.DataDirectory, "t10k");
         if (o.ClassifierCheckImages is { } check && check > test.Count)
-            throw new ArgumentException($"classifier check images ({check}) exceed the test split ({test.Count})");
+            throw new UsageException($"classifier check images ({check}) exceed the test split ({test.Count})");
         var classifier = FrameClassifier.Load(classifierPath);
         LoadedModel? loaded = null;
         try

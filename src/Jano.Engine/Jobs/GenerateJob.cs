@@ -1,8 +1,10 @@
 using System.Text.Json;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.IO;
 using Jano.Core.Metrics;
 using Jano.Engine.Catalog;
+using Jano.Engine.Limits;
 using Jano.Engine.Output;
 using Jano.Engine.Pipelines;
 using TorchSharp;
@@ -58,34 +60,36 @@ public sealed class GenerateJob : IDisposable
     /// <summary>The sampler in use: <c>euler</c> or <c>unipc</c>.</summary>
     public string Sampler => _sampler;
 
-    /// <summary>Checks and loads; throws <see cref="ArgumentException"/> for bad input (usage errors).</summary>
+    /// <summary>Checks and loads; throws <see cref="UsageException"/> for bad input (usage errors).</summary>
     public static GenerateJob Prepare(GenerateOptions o, ModelCatalog catalog)
     {
         if (Directory.Exists(o.Model)) return PrepareWan(o);
         if (o.Sampler is not null && o.Sampler != "euler")
-            throw new ArgumentException($"--sampler {o.Sampler} needs a Wan2.1 checkpoint folder (--model PATH); '{o.Model}' samples with euler");
+            throw new UsageException($"--sampler {o.Sampler} needs a Wan2.1 checkpoint folder (--model PATH); '{o.Model}' samples with euler");
         var spec = ModelCatalog.Find(o.Model);
+        GenerationLimits.CheckRequest(o.Steps, o.Size, o.Frames, o.Repeats, o.Prompt, o.NegativePrompt);
         var device = RuntimeSettings.ParseDevice(o.Device);
         var dtype = RuntimeSettings.ParseDType(o.DType ?? "float32");
-        if (o.Repeats < 1) throw new ArgumentException($"--repeats ({o.Repeats}) must be at least 1");
-        if (o.Steps is < 1) throw new ArgumentException($"--steps ({o.Steps}) must be at least 1");
-        if (o.Guidance is { } g && !(g >= 1.0)) throw new ArgumentException($"--guidance ({g}) must be at least 1");
-        if (o.Shift is { } s && !(s > 0)) throw new ArgumentException($"--shift ({s}) must be positive");
+        if (o.Repeats < 1) throw new UsageException($"--repeats ({o.Repeats}) must be at least 1");
+        if (o.Steps is < 1) throw new UsageException($"--steps ({o.Steps}) must be at least 1");
+        if (o.Guidance is { } g && !(g >= 1.0)) throw new UsageException($"--guidance ({g}) must be at least 1");
+        if (o.Shift is { } s && !(s > 0)) throw new UsageException($"--shift ({s}) must be positive");
         var shape = (long[])spec.LatentShape.Clone();
         if (o.Size is { } size)
         {
-            if (size.W < 1 || size.H < 1) throw new ArgumentException("--size must be WxH with positive integers");
+            if (size.W < 1 || size.H < 1) throw new UsageException("--size must be WxH with positive integers");
             shape[2] = size.H;
             shape[3] = size.W;
         }
         if (o.Frames is { } frames)
         {
-            if (frames < 1) throw new ArgumentException($"--frames ({frames}) must be at least 1");
+            if (frames < 1) throw new UsageException($"--frames ({frames}) must be at least 1");
             shape[1] = frames;
         }
         var p = spec.Config.Patch;
         if (shape[1] % p[0] != 0 || shape[2] % p[1] != 0 || shape[3] % p[2] != 0)
-            throw new ArgumentException($"size {shape[3]}x{shape[2]} with {shape[1]} frames is not a multiple of the model's patch ({p[0]}x{p[1]}x{p[2]})");
+            throw new UsageException($"size {shape[3]}x{shape[2]} with {shape[1]} frames is not a multiple of the model's patch ({p[0]}x{p[1]}x{p[2]})");
+        GenerationLimits.CheckDit(spec.Name, spec.Config, shape, o.Guidance ?? spec.Guidance, dtype, o.MaxMemoryGiB);
         var accel = AcceleratorCatalog.Create(o.Accel, spec, o.AccelOptions, catalog.Calibration(spec));
         var request = new GenerationRequest
         {
@@ -129,20 +133,23 @@ public sealed class GenerateJob : IDisposable
         var placeholders = inspect.Items.Where(i => i.Status == "placeholder").Select(i => i.Name).ToList();
         if (placeholders.Count > 0)
             throw new InvalidDataException($"{inspect.Folder}: incomplete {inspect.Layout} checkpoint: placeholder {string.Join(", ", placeholders)}");
+        GenerationLimits.CheckRequest(o.Steps, o.Size, o.Frames, o.Repeats, o.Prompt, o.NegativePrompt);
         var device = RuntimeSettings.ParseDevice(o.Device);
         var dtype = RuntimeSettings.ParseDType(o.DType ?? "bfloat16");
         string sampler = (o.Sampler ?? "unipc").ToLowerInvariant();
-        if (sampler is not ("unipc" or "euler")) throw new ArgumentException($"unknown sampler '{o.Sampler}'; available: unipc, euler");
-        if (o.Repeats < 1) throw new ArgumentException($"--repeats ({o.Repeats}) must be at least 1");
-        if (o.Steps is < 1) throw new ArgumentException($"--steps ({o.Steps}) must be at least 1");
-        if (o.Guidance is { } g && !(g >= 1.0)) throw new ArgumentException($"--guidance ({g}) must be at least 1");
-        if (o.Shift is { } s && !(s > 0)) throw new ArgumentException($"--shift ({s}) must be positive");
+        if (sampler is not ("unipc" or "euler")) throw new UsageException($"unknown sampler '{o.Sampler}'; available: unipc, euler");
+        if (o.Repeats < 1) throw new UsageException($"--repeats ({o.Repeats}) must be at least 1");
+        if (o.Steps is < 1) throw new UsageException($"--steps ({o.Steps}) must be at least 1");
+        if (o.Guidance is { } g && !(g >= 1.0)) throw new UsageException($"--guidance ({g}) must be at least 1");
+        if (o.Shift is { } s && !(s > 0)) throw new UsageException($"--shift ({s}) must be positive");
         var wan = new WanPipeline(o.Model, device, dtype);
         try
         {
             var entry = ModelCatalog.FindWan(wan.Config) ?? ModelCatalog.WanSpecs[0] with { Name = "wan2.1-t2v (custom)", Config = wan.Config };
             var (w, h) = o.Size ?? (entry.Width, entry.Height);
             var shape = WanPipeline.LatentShape(wan.Config, w, h, o.Frames ?? entry.Frames);
+            GenerationLimits.CheckWan(entry.Name, wan.Config, shape, dtype, o.MaxMemoryGiB);
+            GenerationLimits.CheckWanFiles(wan, dtype, o.MaxMemoryGiB);
             var accel = AcceleratorCatalog.Create(o.Accel, entry.JanoPreset, o.AccelOptions);
             var request = new GenerationRequest
             {

@@ -26,6 +26,8 @@ public sealed record GenerateOptions
     public string? Sampler { get; init; }
     /// <summary>Intra-op threads; null keeps libtorch's default.</summary>
     public int? Threads { get; init; }
+    /// <summary>Memory (GiB) a run may be estimated to need before it is refused; null: the machine's physical memory.</summary>
+    public double? MaxMemoryGiB { get; init; }
     /// <summary>Batch cond and uncond into one forward.</summary>
     public bool BatchBranches { get; init; } = true;
 }

@@ -1,9 +1,11 @@
+using Jano.Core;
+using Jano.Core.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Jano.Engine.Jobs;
 
-/// <summary>Parses and applies device, dtype and thread settings (errors are one-line <see cref="ArgumentException"/>s).</summary>
+/// <summary>Parses and applies device, dtype and thread settings (errors are one-line <see cref="UsageException"/>s).</summary>
 public static class RuntimeSettings
 {
     public static Device ParseDevice(string name)
@@ -14,10 +16,10 @@ public static class RuntimeSettings
                 return CPU;
             case "cuda":
                 if (!torch.cuda.is_available())
-                    throw new ArgumentException("--device cuda needs a CUDA build of libtorch and a GPU; this build is CPU-only (TorchSharp-cpu)");
+                    throw new UsageException("--device cuda needs a CUDA build of libtorch and a GPU; this build is CPU-only (TorchSharp-cpu)");
                 return CUDA;
             default:
-                throw new ArgumentException($"unknown device '{name}'; valid: cpu, cuda");
+                throw new UsageException($"unknown device '{name}'; valid: cpu, cuda");
         }
     }
 
@@ -25,7 +27,7 @@ public static class RuntimeSettings
     {
         "float32" or "fp32" => ScalarType.Float32,
         "bfloat16" or "bf16" => ScalarType.BFloat16,
-        _ => throw new ArgumentException($"unknown dtype '{name}'; valid: float32, bfloat16"),
+        _ => throw new UsageException($"unknown dtype '{name}'; valid: float32, bfloat16"),
     };
 
     public static string DTypeName(ScalarType t) => t == ScalarType.BFloat16 ? "bfloat16" : "float32";
@@ -35,7 +37,7 @@ public static class RuntimeSettings
     {
         if (threads is { } n)
         {
-            if (n < 1) throw new ArgumentException($"--threads ({n}) must be at least 1");
+            RequestLimits.InRange("--threads", n, 1, RequestLimits.MaxThreads);
             torch.set_num_threads(n);
         }
         return torch.get_num_threads();
@@ -53,7 +55,7 @@ public static class RuntimeSettings
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ArgumentException($"output directory '{dir}' is not writable: {e.Message}", e);
+            throw new UsageException($"output directory '{dir}' is not writable: {e.Message}", e);
         }
     }
 

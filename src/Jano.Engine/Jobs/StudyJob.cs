@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Jano.Acceleration.JanoMethod;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.Analysis;
 using Jano.Core.IO;
@@ -24,14 +25,14 @@ public static class StudyJob
         string outDir, Action<int, int>? progress, CancellationToken cancel, int? steps = null)
     {
         var spec = ModelCatalog.Find(modelName);
-        if (samplesPerClass < 1) throw new ArgumentException($"--samples ({samplesPerClass}) must be at least 1");
+        if (samplesPerClass < 1) throw new UsageException($"--samples ({samplesPerClass}) must be at least 1");
         var options = new JanoOptions().With(OptionList.Parse(spec.JanoPreset)).With(OptionList.Parse(optionText));
         RuntimeSettings.EnsureWritableDirectory(outDir);
         int usedThreads = RuntimeSettings.ApplyThreads(threads);
         using var loaded = catalog.Load(spec, LoadOptions.CpuFloat32);
         var block = options.AnalyzeBlockSize;
         int stepCount = steps ?? spec.Steps;
-        if (stepCount < 4) throw new ArgumentException($"--steps ({stepCount}) must be at least 4 for the study");
+        if (stepCount < 4) throw new UsageException($"--steps ({stepCount}) must be at least 4 for the study");
         int maxWarmup = Math.Max(1, stepCount / 2);
         var perGeneration = new List<double>();
         var pooledComplexity = new List<double>();

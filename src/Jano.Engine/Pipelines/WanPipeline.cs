@@ -1,3 +1,4 @@
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.Sampling;
 using Jano.Core.Weights;
@@ -55,15 +56,15 @@ public sealed class WanPipeline : IDisposable
     public IReadOnlyList<string> TransformerFiles => _layout.TransformerFiles;
 
     /// <summary>Latent [16, 1 + (frames − 1)/4, H/8, W/8] for a <paramref name="width"/>x<paramref name="height"/> clip of
-    /// <paramref name="frames"/> frames; throws <see cref="ArgumentException"/> with one line when the size does not fit.</summary>
+    /// <paramref name="frames"/> frames; throws <see cref="UsageException"/> with one line when the size does not fit.</summary>
     public static long[] LatentShape(WanConfig config, int width, int height, int frames)
     {
-        if (frames < 1 || (frames - 1) % 4 != 0) throw new ArgumentException($"--frames ({frames}) must be 4k+1 (1, 5, 9, …, 81)");
+        if (frames < 1 || (frames - 1) % 4 != 0) throw new UsageException($"--frames ({frames}) must be 4k+1 (1, 5, 9, …, 81)");
         int unitH = 8 * config.PatchSize[1], unitW = 8 * config.PatchSize[2];
         if (width < unitW || height < unitH || width % unitW != 0 || height % unitH != 0)
-            throw new ArgumentException($"--size {width}x{height} must be a positive multiple of {unitW}x{unitH} (VAE stride 8 x patch)");
+            throw new UsageException($"--size {width}x{height} must be a positive multiple of {unitW}x{unitH} (VAE stride 8 x patch)");
         long t = 1 + (frames - 1) / 4;
-        if (t % config.PatchSize[0] != 0) throw new ArgumentException($"--frames ({frames}) gives {t} latent frames, not a multiple of the patch");
+        if (t % config.PatchSize[0] != 0) throw new UsageException($"--frames ({frames}) gives {t} latent frames, not a multiple of the patch");
         return [config.InDim, t, height / 8, width / 8];
     }
 

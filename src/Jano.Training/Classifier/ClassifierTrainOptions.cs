@@ -1,3 +1,5 @@
+using Jano.Core;
+
 namespace Jano.Training.Classifier;
 
 /// <summary>Settings of <see cref="ClassifierTrainer.Train"/>.</summary>
@@ -10,12 +12,12 @@ public sealed record ClassifierTrainOptions
     public double WeightDecay { get; init; } = 1e-4;
     public int Seed { get; init; } = 1;
 
-    /// <summary>Throws <see cref="ArgumentException"/> for values that cannot train.</summary>
+    /// <summary>Throws <see cref="UsageException"/> for values that cannot train.</summary>
     public void Validate()
     {
-        if (Epochs < 1) throw new ArgumentException($"--epochs ({Epochs}) must be at least 1");
-        if (BatchSize < 1) throw new ArgumentException($"batch size ({BatchSize}) must be at least 1");
-        if (!(LearningRate > 0)) throw new ArgumentException($"learning rate ({LearningRate}) must be positive");
-        if (WeightDecay < 0) throw new ArgumentException($"weight decay ({WeightDecay}) must not be negative");
+        if (Epochs < 1) throw new UsageException($"--epochs ({Epochs}) must be at least 1");
+        if (BatchSize < 1) throw new UsageException($"batch size ({BatchSize}) must be at least 1");
+        if (!(LearningRate > 0)) throw new UsageException($"learning rate ({LearningRate}) must be positive");
+        if (WeightDecay < 0) throw new UsageException($"weight decay ({WeightDecay}) must not be negative");
     }
 }

@@ -1,4 +1,5 @@
 using Jano.Acceleration.JanoMethod;
+using Jano.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 using Xunit;
@@ -164,19 +165,19 @@ public class AnalyzerTests
     public void NonPositiveBlockSizeIsAnError(int bt, int bh, int bw)
     {
         using var f = Randn(1, 3, 4, 2, 8, 8);
-        var ex = Assert.Throws<ArgumentException>(() => ComplexityAnalyzer.Analyze(f, new AnalyzerSettings((bt, bh, bw))));
+        var ex = Assert.Throws<UsageException>(() => ComplexityAnalyzer.Analyze(f, new AnalyzerSettings((bt, bh, bw))));
         Assert.Equal($"block size must be positive in every dimension, got ({bt}, {bh}, {bw})", ex.Message);
     }
 
     [Fact]
     public void StaticAboveMediumIsAnError()
     {
-        var ex = Assert.Throws<ArgumentException>(
+        var ex = Assert.Throws<UsageException>(
             () => new AnalyzerSettings((1, 4, 4), StaticThresh: 0.7, MediumThresh: 0.6).Validate());
         Assert.Equal("static_thresh (0.7) must not exceed medium_thresh (0.6)", ex.Message);
 
         using var f = Randn(1, 3, 4, 1, 8, 8);
-        Assert.Throws<ArgumentException>(() => ComplexityAnalyzer.Analyze(f,
+        Assert.Throws<UsageException>(() => ComplexityAnalyzer.Analyze(f,
             new AnalyzerSettings((1, 4, 4), StaticThresh: 0.7, MediumThresh: 0.6)));
     }
 
@@ -187,7 +188,7 @@ public class AnalyzerTests
     [InlineData(0.7, 0.8, 0.0, "d_distance must be a finite positive number, got 0")]
     public void OtherInvalidSettingsAreErrors(double tw, double ds, double dd, string message)
     {
-        var ex = Assert.Throws<ArgumentException>(
+        var ex = Assert.Throws<UsageException>(
             () => new AnalyzerSettings((1, 4, 4), TWeight: tw, DStrength: ds, DDistance: dd).Validate());
         Assert.Equal(message, ex.Message);
     }

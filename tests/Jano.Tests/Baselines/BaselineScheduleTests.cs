@@ -1,6 +1,7 @@
 using Jano.Acceleration.Ras;
 using Jano.Acceleration.TeaCache;
 using Jano.Acceleration.ToCa;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.Options;
 using Jano.Engine.Bench;
@@ -145,11 +146,11 @@ public class BaselineScheduleTests
     [Fact]
     public void OptionErrorsNameTheKey()
     {
-        var e1 = Assert.Throws<ArgumentException>(() => new TeaCacheOptions().With(OptionList.Parse("rel_l1_thresh=abc")));
+        var e1 = Assert.Throws<UsageException>(() => new TeaCacheOptions().With(OptionList.Parse("rel_l1_thresh=abc")));
         Assert.Equal("invalid value 'abc' for rel_l1_thresh: expected a number", e1.Message);
-        var e2 = Assert.Throws<ArgumentException>(() => new RasOptions().With(OptionList.Parse("bogus=1")));
+        var e2 = Assert.Throws<UsageException>(() => new RasOptions().With(OptionList.Parse("bogus=1")));
         Assert.StartsWith("unknown option 'bogus' for ras (valid: sample_ratio", e2.Message);
-        var e3 = Assert.Throws<ArgumentException>(() => new ToCaOptions().With(OptionList.Parse("fresh_ratio=0")));
+        var e3 = Assert.Throws<UsageException>(() => new ToCaOptions().With(OptionList.Parse("fresh_ratio=0")));
         Assert.Equal("fresh_ratio (0) must be in (0, 1]", e3.Message);
         Assert.Equal([2.39676752e3, -1.31110545e3, 2.01331979e2, -8.29855975, 1.37887774e-1],
             new TeaCacheOptions().With(OptionList.Parse("coefficients=wan2.1-1.3b")).Coefficients);

@@ -1,4 +1,5 @@
 using Jano.Acceleration.JanoMethod;
+using Jano.Core;
 using Jano.Core.Options;
 using Jano.Engine.Bench;
 using Jano.Engine.Calibration;
@@ -34,11 +35,11 @@ public class CalibrationTests
         Assert.Equal(32.0, ThresholdTargeting.PredictedPsnr(0.2), 9); // default table unchanged
         Assert.Contains(o.ToPairs(), p => p.Key == "psnr_table");
         Assert.Equal("psnr_table: skipped fractions must increase",
-            Assert.Throws<ArgumentException>(() => new JanoOptions().With(OptionList.Parse("psnr_table=0:60;0:50"))).Message);
+            Assert.Throws<UsageException>(() => new JanoOptions().With(OptionList.Parse("psnr_table=0:60;0:50"))).Message);
         Assert.Equal("psnr_table: PSNR must not increase with the skipped fraction",
-            Assert.Throws<ArgumentException>(() => new JanoOptions().With(OptionList.Parse("psnr_table=0:40;0.5:50"))).Message);
+            Assert.Throws<UsageException>(() => new JanoOptions().With(OptionList.Parse("psnr_table=0:40;0.5:50"))).Message);
         Assert.Equal("psnr_table needs at least 2 points (skipped:psnr;...)",
-            Assert.Throws<ArgumentException>(() => new JanoOptions().With(OptionList.Parse("psnr_table=0:60"))).Message);
+            Assert.Throws<UsageException>(() => new JanoOptions().With(OptionList.Parse("psnr_table=0:60"))).Message);
 
         // an optimistic calibrated table lets target_psnr skip more than the conservative default does
         var scores = Enumerable.Range(0, 64).Select(i => i / 64f).ToArray();

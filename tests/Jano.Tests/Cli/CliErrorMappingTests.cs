@@ -1,4 +1,5 @@
 using Jano.Cli;
+using Jano.Core;
 using Jano.Core.Weights;
 using Jano.Engine.Catalog;
 using Xunit;
@@ -17,11 +18,16 @@ public class CliErrorMappingTests
             var sw = new StringWriter();
             Console.SetError(sw);
             Assert.Equal(1, CliApp.Fail(new WeightFileException("model.safetensors: truncated\nsecond line")));
-            Assert.Equal(2, CliApp.Fail(new ArgumentException("bad option")));
+            Assert.Equal(2, CliApp.Fail(new UsageException("bad option")));
             Assert.Equal(130, CliApp.Fail(new OperationCanceledException()));
+            // An ArgumentException is an internal bug, not the user's mistake: exit 1.
+            Assert.Equal(1, CliApp.Fail(new ArgumentException("index must be positive")));
             var lines = sw.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(3, lines.Length); // one line per failure, newlines folded
+            Assert.Equal(4, lines.Length); // one line per failure, newlines folded
             Assert.Equal("jano: error: model.safetensors: truncated second line", lines[0]);
+            Assert.Equal("jano: error: bad option", lines[1]);
+            Assert.Equal("jano: error: interrupted", lines[2]);
+            Assert.Equal("jano: error: internal error: index must be positive", lines[3]);
         }
         finally
         {

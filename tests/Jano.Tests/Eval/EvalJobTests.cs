@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Jano.Core;
 using Jano.Engine.Catalog;
 using Jano.Engine.Jobs;
 using Jano.Engine.Output;
@@ -89,13 +90,13 @@ public class EvalJobTests : IDisposable
     }
 
     [Fact]
-    public void BadInputIsAnArgumentException()
+    public void BadInputIsAUsageException()
     {
         var outDir = Path.Combine(_root, "out-bad");
         var catalog = new ModelCatalog(Path.Combine(_root, "assets"));
-        Assert.Throws<ArgumentException>(() => EvalJob.Prepare(Tiny(outDir) with { Samples = 0 }, catalog));
-        Assert.Throws<ArgumentException>(() => EvalJob.Prepare(Tiny(outDir) with { Model = "nope" }, catalog));
-        var missing = Assert.Throws<ArgumentException>(() => EvalJob.Prepare(Tiny(outDir) with { Model = "fmnist-video" }, catalog));
+        Assert.Throws<UsageException>(() => EvalJob.Prepare(Tiny(outDir) with { Samples = 0 }, catalog));
+        Assert.Throws<UsageException>(() => EvalJob.Prepare(Tiny(outDir) with { Model = "nope" }, catalog));
+        var missing = Assert.Throws<UsageException>(() => EvalJob.Prepare(Tiny(outDir) with { Model = "fmnist-video" }, catalog));
         Assert.Contains("train-classifier", missing.Message);
     }
 }

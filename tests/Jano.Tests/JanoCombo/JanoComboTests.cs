@@ -1,6 +1,7 @@
 using Jano.Acceleration.JanoCombo;
 using Jano.Acceleration.JanoMethod;
 using Jano.Acceleration.TeaCache;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.Options;
 using Jano.Engine.Catalog;
@@ -153,7 +154,7 @@ public class JanoComboTests
         var o = new JanoTeaCacheOptions().With(OptionList.Parse("warmup_steps=4,rel_l1_thresh=0.3,coefficients=identity"));
         Assert.Equal(4, o.Jano.WarmupSteps);
         Assert.Equal(0.3, o.Cache.RelL1Thresh);
-        var e = Assert.Throws<ArgumentException>(() => new JanoTeaCacheOptions().With(OptionList.Parse("bogus=1")));
+        var e = Assert.Throws<UsageException>(() => new JanoTeaCacheOptions().With(OptionList.Parse("bogus=1")));
         Assert.Contains("'bogus'", e.Message);
         Assert.Equal("jano+teacache", AcceleratorCatalog.Names.Single(x => x == "jano+teacache"));
     }

@@ -1,4 +1,5 @@
 using Jano.Acceleration.JanoMethod;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.Options;
 using Jano.Tests.Pipeline;
@@ -72,7 +73,7 @@ public class JanoTargetTests
     [InlineData("target_speedup=0.5", "target_speedup (0.5) must be at least 1")]
     public void JanoTargetExclusivityAndRangeErrors(string text, string message)
     {
-        var e = Assert.Throws<ArgumentException>(() => new JanoOptions().With(OptionList.Parse(text)));
+        var e = Assert.Throws<UsageException>(() => new JanoOptions().With(OptionList.Parse(text)));
         Assert.Equal(message, e.Message);
     }
 

@@ -1,4 +1,5 @@
 using Jano.Acceleration.JanoMethod;
+using Jano.Core;
 using Jano.Core.Options;
 using Jano.Tests.Pipeline;
 using TorchSharp;
@@ -147,7 +148,7 @@ public class JanoCacheOptionsTests(ITestOutputHelper log)
     [InlineData("cache_device=gpu", "invalid value 'gpu' for cache_device: expected model or cpu")]
     public void BadCacheOptionsAreExactErrors(string text, string message)
     {
-        var e = Assert.Throws<ArgumentException>(() => new JanoOptions().With(OptionList.Parse(text)));
+        var e = Assert.Throws<UsageException>(() => new JanoOptions().With(OptionList.Parse(text)));
         Assert.Equal(message, e.Message);
     }
 }

@@ -1,4 +1,5 @@
 using Jano.Acceleration.JanoMethod;
+using Jano.Core;
 using Jano.Core.Options;
 using Xunit;
 
@@ -38,18 +39,18 @@ public class JanoOptionsTests
     [InlineData("warmup_steps=0", "warmup_steps (0) must be at least 1")]
     public void BadOptionsNameTheKey(string text, string message)
     {
-        var e = Assert.Throws<ArgumentException>(() => Parse(text));
+        var e = Assert.Throws<UsageException>(() => Parse(text));
         Assert.Contains(message, e.Message);
     }
 
     [Fact]
     public void RunChecksWarmupCooldownAndPatchMultiples()
     {
-        var e1 = Assert.Throws<ArgumentException>(() => Parse("warmup_steps=6,cooldown_steps=4").Validate(10, 21, (1, 2, 2)));
+        var e1 = Assert.Throws<UsageException>(() => Parse("warmup_steps=6,cooldown_steps=4").Validate(10, 21, (1, 2, 2)));
         Assert.Contains("warmup_steps + cooldown_steps (6 + 4) must be less than steps (10)", e1.Message);
-        var e2 = Assert.Throws<ArgumentException>(() => Parse("analyze_block_size=7x5x8").Validate(50, 21, (1, 2, 2)));
+        var e2 = Assert.Throws<UsageException>(() => Parse("analyze_block_size=7x5x8").Validate(50, 21, (1, 2, 2)));
         Assert.Contains("analyze_block_size (7x5x8) must be a multiple of the patch (1x2x2)", e2.Message);
-        var e3 = Assert.Throws<ArgumentException>(() => Parse("").Validate(50, 1, (1, 2, 2)));
+        var e3 = Assert.Throws<UsageException>(() => Parse("").Validate(50, 1, (1, 2, 2)));
         Assert.Contains("must have t = 1 for images", e3.Message);
         Parse("").Validate(50, 21, (1, 2, 2));
     }

@@ -1,4 +1,5 @@
 using Jano.Acceleration.JanoMethod;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using TorchSharp;
 using Xunit;
@@ -49,7 +50,7 @@ public class JanoSessionTests
         Assert.Equal("analysis", session.EndStep(step, v).Note);
         Assert.Equal(2, session.Analysis!.FeatureCount);
         var withoutXt = withXt with { IncludeXt = false };
-        var e = Assert.Throws<ArgumentException>(() => withoutXt.CheckRanges());
+        var e = Assert.Throws<UsageException>(() => withoutXt.CheckRanges());
         Assert.Contains("fewer than 2 analysis features", e.Message);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Jano.Core;
 using Jano.Engine.Bench;
 using Jano.Tests.Cli;
 using Xunit;
@@ -51,8 +52,8 @@ public sealed class WanTimingTests : IDisposable
         Assert.Equal(30, levels.Count(l => l == 2));
         Assert.Equal(10, levels.Count(l => l == 3));
         Assert.Equal([0.6, 0.3, 0.1], WanTimingJob.ParseFractions("0.6,0.3,0.1"));
-        Assert.Throws<ArgumentException>(() => WanTimingJob.ParseFractions("0.6,0.3"));
-        Assert.Throws<ArgumentException>(() => WanTimingJob.ParseFractions("0.6,0.3,0.3"));
+        Assert.Throws<UsageException>(() => WanTimingJob.ParseFractions("0.6,0.3"));
+        Assert.Throws<UsageException>(() => WanTimingJob.ParseFractions("0.6,0.3,0.3"));
         var r = CliRunner.Run("bench", "--model", "wan2.1-t2v-1.3b", "--timing-only", "--level-fractions", "0.6,0.3,0.1", "--out", _dir);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--random-weights", r.LastErrorLine);
