@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.Numerics;
+using System.Globalization;
 using System.Text;
 
 namespace Jano.Core.Weights;
@@ -8,7 +8,9 @@ namespace Jano.Core.Weights;
 /// A restricted unpickler for PyTorch checkpoints: it interprets the pickle opcodes that <c>torch.save</c> emits
 /// (protocols 2 to 5) and builds inert data only. No Python callable is ever invoked; a <c>GLOBAL</c> outside a small
 /// allow-list (tensor rebuild functions, storage type markers, <c>collections.OrderedDict</c>) is refused as soon as it
-/// is read.
+/// is read. The reader is a flat loop (no recursion) and every resource it spends is bounded by <see cref="PickleLimits"/>:
+/// stack, MARK nesting, memo, objects, container items, text bytes; the object graph it returns may share sub-objects
+/// and even contain cycles, which <see cref="PthFile"/> walks iteratively with its own limits.
 /// </summary>
 internal sealed class PickleReader
 {
@@ -29,8 +31,6 @@ internal sealed class PickleReader
     {
         public List<KeyValuePair<object?, object?>> Items { get; } = [];
     }
-
-    private sealed class Mark { public static readonly Mark Instance = new(); }
 
     private static readonly Dictionary<string, (string DType, int Size)> StorageTypes = new(StringComparer.Ordinal)
     {
@@ -54,7 +54,11 @@ internal sealed class PickleReader
     private readonly Stream _input;
     private readonly string _path;
     private readonly List<object?> _stack = [];
+    private readonly List<int> _marks = [];
     private readonly Dictionary<long, object?> _memo = [];
+    private long _objects;
+    private long _items;
+    private long _textBytes;
 
     private PickleReader(Stream input, string path)
     {
@@ -63,10 +67,14 @@ internal sealed class PickleReader
     }
 
     /// <summary>Unpickles one object from <paramref name="input"/>.</summary>
-    /// <exception cref="WeightFileException">An unsupported opcode, a refused global, or a malformed stream.</exception>
+    /// <exception cref="WeightFileException">An unsupported opcode, a refused global, a malformed stream, or a
+    /// <see cref="PickleLimits"/> bound exceeded.</exception>
     public static object? Load(Stream input, string path) => new PickleReader(input, path).Run();
 
     private WeightFileException Fail(string problem) => new($"{_path}: {problem}");
+
+    private WeightFileException Limit(string what, long limit) =>
+        Fail($"pickle {what} exceeds the limit of {limit.ToString(CultureInfo.InvariantCulture)} (data.pkl is malformed or hostile)");
 
     private object? Run()
     {
@@ -77,72 +85,95 @@ internal sealed class PickleReader
             switch (op)
             {
                 case 0x80: ReadByte(); break; // PROTO
-                case 0x95: ReadBytes(8); break; // FRAME
+                case 0x95: ReadBytes(8, count: false); break; // FRAME
                 case (byte)'.': // STOP
                     return Pop();
-                case (byte)'}': Push(new PDict()); break; // EMPTY_DICT
-                case (byte)']': Push(new List<object?>()); break; // EMPTY_LIST
+                case (byte)'}': Push(New(new PDict())); break; // EMPTY_DICT
+                case (byte)']': Push(New(new List<object?>())); break; // EMPTY_LIST
                 case (byte)')': Push(Array.Empty<object?>()); break; // EMPTY_TUPLE
-                case (byte)'(': Push(Mark.Instance); break; // MARK
+                case (byte)'(': // MARK
+                    if (_marks.Count >= PickleLimits.MaxDepth) throw Limit("MARK nesting", PickleLimits.MaxDepth);
+                    _marks.Add(_stack.Count);
+                    break;
                 case (byte)'N': Push(null); break;
                 case 0x88: Push(true); break;
                 case 0x89: Push(false); break;
                 case (byte)'K': Push((long)ReadByte()); break; // BININT1
-                case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadBytes(2))); break; // BININT2
-                case (byte)'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4))); break; // BININT
+                case (byte)'M': Push((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadBytes(2, count: false))); break; // BININT2
+                case (byte)'J': Push((long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4, count: false))); break; // BININT
                 case 0x8a: Push(ReadLong(ReadByte())); break; // LONG1
-                case 0x8b: Push(ReadLong(checked((int)BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))))); break; // LONG4
-                case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8))); break; // BINFLOAT
-                case (byte)'X': Push(ReadUtf8(checked((int)BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))))); break; // BINUNICODE
-                case 0x8c: Push(ReadUtf8(ReadByte())); break; // SHORT_BINUNICODE
-                case (byte)'U': Push(Encoding.Latin1.GetString(ReadBytes(ReadByte()))); break; // SHORT_BINSTRING
-                case (byte)'T': Push(Encoding.Latin1.GetString(ReadBytes(checked((int)BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4)))))); break;
-                case (byte)'C': Push(ReadBytes(ReadByte())); break; // SHORT_BINBYTES
-                case (byte)'B': Push(ReadBytes(checked((int)BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))))); break; // BINBYTES
-                case (byte)'q': _memo[ReadByte()] = Peek(); break; // BINPUT
-                case (byte)'r': _memo[BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))] = Peek(); break; // LONG_BINPUT
-                case 0x94: _memo[_memo.Count] = Peek(); break; // MEMOIZE
+                case 0x8b: Push(ReadLong(ReadLength4())); break; // LONG4
+                case (byte)'G': Push(BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8, count: false))); break; // BINFLOAT
+                case (byte)'X': Push(New(ReadUtf8(ReadLength4()))); break; // BINUNICODE
+                case 0x8c: Push(New(ReadUtf8(ReadByte()))); break; // SHORT_BINUNICODE
+                case (byte)'U': Push(New(Encoding.Latin1.GetString(ReadBytes(ReadByte())))); break; // SHORT_BINSTRING
+                case (byte)'T': Push(New(Encoding.Latin1.GetString(ReadBytes(ReadLength4())))); break; // BINSTRING
+                case (byte)'C': Push(New(ReadBytes(ReadByte()))); break; // SHORT_BINBYTES
+                case (byte)'B': Push(New(ReadBytes(ReadLength4()))); break; // BINBYTES
+                case (byte)'q': Memoize(ReadByte()); break; // BINPUT
+                case (byte)'r': Memoize(BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4, count: false))); break; // LONG_BINPUT
+                case 0x94: Memoize(_memo.Count); break; // MEMOIZE
                 case (byte)'h': Push(Memo(ReadByte())); break; // BINGET
-                case (byte)'j': Push(Memo(BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4)))); break; // LONG_BINGET
-                case (byte)'t': Push(PopMark().ToArray()); break; // TUPLE
-                case 0x85: Push(new[] { Pop() }); break; // TUPLE1
-                case 0x86: { var b = Pop(); var a = Pop(); Push(new[] { a, b }); break; } // TUPLE2
-                case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); Push(new[] { a, b, c }); break; } // TUPLE3
-                case (byte)'l': Push(PopMark()); break; // LIST
+                case (byte)'j': Push(Memo(BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4, count: false)))); break; // LONG_BINGET
+                case (byte)'t': Push(New(PopMark().ToArray())); break; // TUPLE
+                case 0x85: Push(New(new[] { Pop() }, 1)); break; // TUPLE1
+                case 0x86: { var b = Pop(); var a = Pop(); Push(New(new[] { a, b }, 2)); break; } // TUPLE2
+                case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); Push(New(new[] { a, b, c }, 3)); break; } // TUPLE3
+                case (byte)'l': Push(New(PopMark())); break; // LIST
                 case (byte)'d': // DICT
                 {
                     var items = PopMark();
-                    var dict = new PDict();
-                    for (int i = 0; i + 1 < items.Count; i += 2) dict.Items.Add(new(items[i], items[i + 1]));
+                    var dict = New(new PDict());
+                    AddPairs(dict, items);
                     Push(dict);
                     break;
                 }
-                case (byte)'a': { var v = Pop(); AsList(Peek()).Add(v); break; } // APPEND
-                case (byte)'e': { var items = PopMark(); AsList(Peek()).AddRange(items); break; } // APPENDS
-                case (byte)'s': { var v = Pop(); var k = Pop(); AsDict(Peek()).Items.Add(new(k, v)); break; } // SETITEM
-                case (byte)'u': // SETITEMS
-                {
-                    var items = PopMark();
-                    var dict = AsDict(Peek());
-                    for (int i = 0; i + 1 < items.Count; i += 2) dict.Items.Add(new(items[i], items[i + 1]));
-                    break;
-                }
+                case (byte)'a': { var v = Pop(); AddItems(1); AsList(Peek()).Add(v); break; } // APPEND
+                case (byte)'e': { var items = PopMark(); AddItems(items.Count); AsList(Peek()).AddRange(items); break; } // APPENDS
+                case (byte)'s': { var v = Pop(); var k = Pop(); AddItems(1); AsDict(Peek()).Items.Add(new(k, v)); break; } // SETITEM
+                case (byte)'u': { var items = PopMark(); AddPairs(AsDict(Peek()), items); break; } // SETITEMS
                 case (byte)'c': Push(ResolveGlobal(ReadLine(), ReadLine())); break; // GLOBAL
                 case 0x93: { var name = Pop() as string; var module = Pop() as string; Push(ResolveGlobal(module ?? "?", name ?? "?")); break; } // STACK_GLOBAL
                 case (byte)'Q': Push(PersistentLoad(Pop())); break; // BINPERSID
                 case (byte)'R': { var args = Pop(); var fn = Pop(); Push(Reduce(fn, args)); break; } // REDUCE
                 case (byte)'b': Pop(); break; // BUILD: the state of an allowed object (an OrderedDict's _metadata) is dropped
                 default:
-                    throw Fail($"unsupported pickle opcode 0x{op:x2} at byte {_input.Position - 1}");
+                    throw Fail($"unsupported pickle opcode 0x{op:x2} at byte {(_input.Position - 1).ToString(CultureInfo.InvariantCulture)}");
             }
         }
+    }
+
+    private T New<T>(T o, int items = 0)
+    {
+        if (++_objects > PickleLimits.MaxObjects) throw Limit("object count", PickleLimits.MaxObjects);
+        if (items > 0) AddItems(items);
+        return o;
+    }
+
+    private void AddItems(long n)
+    {
+        _items += n;
+        if (_items > PickleLimits.MaxContainerItems) throw Limit("container item count", PickleLimits.MaxContainerItems);
+    }
+
+    private void AddPairs(PDict dict, List<object?> items)
+    {
+        if (items.Count % 2 != 0) throw Fail("pickle dict items come in an odd number");
+        AddItems(items.Count / 2);
+        for (int i = 0; i + 1 < items.Count; i += 2) dict.Items.Add(new(items[i], items[i + 1]));
+    }
+
+    private void Memoize(long key)
+    {
+        if (_memo.Count >= PickleLimits.MaxMemo && !_memo.ContainsKey(key)) throw Limit("memo size", PickleLimits.MaxMemo);
+        _memo[key] = Peek();
     }
 
     private object ResolveGlobal(string module, string name)
     {
         string full = $"{module}.{name}";
-        if (Callables.Contains(full) || StorageTypes.ContainsKey(full)) return new Global(module, name);
-        throw Fail($"refusing pickle global '{SafetensorsFile.Quote(full).Trim('\'')}'");
+        if (Callables.Contains(full) || StorageTypes.ContainsKey(full)) return New(new Global(module, name));
+        throw Fail($"refusing pickle global {ErrorText.Quote(full)}");
     }
 
     private object PersistentLoad(object? pid)
@@ -150,8 +181,9 @@ internal sealed class PickleReader
         if (pid is not object?[] t || t.Length != 5 || t[0] as string != "storage" || t[1] is not Global g
             || t[2] is not string key || t[4] is not long numel)
             throw Fail("unsupported persistent id (expected ('storage', type, key, location, numel))");
-        if (!StorageTypes.TryGetValue(g.FullName, out var dt)) throw Fail($"'{g.FullName}' is not a storage type");
-        return new StorageRef(dt.DType, dt.Size, key, numel);
+        if (!StorageTypes.TryGetValue(g.FullName, out var dt)) throw Fail($"{ErrorText.Quote(g.FullName)} is not a storage type");
+        if (numel < 0) throw Fail($"storage {ErrorText.Quote(key)} has a negative element count");
+        return New(new StorageRef(dt.DType, dt.Size, key, numel));
     }
 
     private object? Reduce(object? fn, object? args)
@@ -160,7 +192,7 @@ internal sealed class PickleReader
         switch (g.FullName)
         {
             case "collections.OrderedDict":
-                return new PDict();
+                return New(new PDict());
             case "torch._utils._rebuild_parameter":
                 if (a.Length < 1 || a[0] is not TensorRef) throw Fail("_rebuild_parameter without a tensor");
                 return a[0];
@@ -168,34 +200,41 @@ internal sealed class PickleReader
                 if (a.Length < 4 || a[0] is not StorageRef s || a[1] is not long offset || a[2] is not object?[] size || a[3] is not object?[] stride
                     || size.Length != stride.Length || size.Any(x => x is not long) || stride.Any(x => x is not long))
                     throw Fail("malformed _rebuild_tensor_v2 arguments");
-                return new TensorRef(s, offset, size.Cast<long>().ToArray(), stride.Cast<long>().ToArray());
+                if (size.Length > PickleLimits.MaxRank) throw Limit("tensor rank", PickleLimits.MaxRank);
+                return New(new TensorRef(s, offset, size.Cast<long>().ToArray(), stride.Cast<long>().ToArray()), size.Length * 2);
             default:
-                throw Fail($"'{g.FullName}' cannot be called");
+                throw Fail($"{ErrorText.Quote(g.FullName)} cannot be called");
         }
     }
 
-    private void Push(object? o) => _stack.Add(o);
+    private void Push(object? o)
+    {
+        if (_stack.Count >= PickleLimits.MaxStack) throw Limit("stack depth", PickleLimits.MaxStack);
+        _stack.Add(o);
+    }
 
-    private object? Peek() => _stack.Count > 0 ? _stack[^1] : throw Fail("pickle stack underflow");
+    private int Floor => _marks.Count > 0 ? _marks[^1] : 0;
+
+    private object? Peek() => _stack.Count > Floor ? _stack[^1] : throw Fail(_stack.Count > 0 ? "unexpected MARK on the pickle stack" : "pickle stack underflow");
 
     private object? Pop()
     {
         var o = Peek();
         _stack.RemoveAt(_stack.Count - 1);
-        if (o is Mark) throw Fail("unexpected MARK on the pickle stack");
         return o;
     }
 
     private List<object?> PopMark()
     {
-        int i = _stack.FindLastIndex(o => o is Mark);
-        if (i < 0) throw Fail("pickle MARK missing");
-        var items = _stack.GetRange(i + 1, _stack.Count - i - 1);
+        if (_marks.Count == 0) throw Fail("pickle MARK missing");
+        int i = _marks[^1];
+        _marks.RemoveAt(_marks.Count - 1);
+        var items = _stack.GetRange(i, _stack.Count - i);
         _stack.RemoveRange(i, _stack.Count - i);
         return items;
     }
 
-    private object? Memo(long key) => _memo.TryGetValue(key, out var v) ? v : throw Fail($"pickle memo key {key} missing");
+    private object? Memo(long key) => _memo.TryGetValue(key, out var v) ? v : throw Fail($"pickle memo key {key.ToString(CultureInfo.InvariantCulture)} missing");
 
     private List<object?> AsList(object? o) => o as List<object?> ?? throw Fail("APPEND to something other than a list");
 
@@ -207,9 +246,17 @@ internal sealed class PickleReader
         return b >= 0 ? b : throw Fail("pickle ended early");
     }
 
-    private byte[] ReadBytes(int n)
+    // A 4-byte little-endian length, as a non-negative long (no overflow whatever its value).
+    private long ReadLength4() => BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4, count: false));
+
+    private byte[] ReadBytes(long n, bool count = true)
     {
-        if (n > 1 << 26) throw Fail($"pickle item of {n} bytes is too large");
+        if (n > PickleLimits.MaxItemBytes) throw Fail($"pickle item of {n.ToString(CultureInfo.InvariantCulture)} bytes is too large (at most {PickleLimits.MaxItemBytes.ToString(CultureInfo.InvariantCulture)})");
+        if (count)
+        {
+            _textBytes += n;
+            if (_textBytes > PickleLimits.MaxTextBytes) throw Limit("text and bytes payload", PickleLimits.MaxTextBytes);
+        }
         var buffer = new byte[n];
         try
         {
@@ -222,7 +269,18 @@ internal sealed class PickleReader
         return buffer;
     }
 
-    private string ReadUtf8(int n) => Encoding.UTF8.GetString(ReadBytes(n));
+    private string ReadUtf8(long n)
+    {
+        var bytes = ReadBytes(n);
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw Fail("pickle string is not valid UTF-8");
+        }
+    }
 
     private string ReadLine()
     {
@@ -236,11 +294,14 @@ internal sealed class PickleReader
         }
     }
 
-    private long ReadLong(int n)
+    // LONG1/LONG4: a little-endian two's-complement integer; only values that fit in 64 bits are accepted.
+    private long ReadLong(long n)
     {
         if (n == 0) return 0;
-        var value = new BigInteger(ReadBytes(n), isUnsigned: false, isBigEndian: false);
-        if (value < long.MinValue || value > long.MaxValue) throw Fail("pickle integer out of range");
-        return (long)value;
+        if (n > 8) throw Fail($"pickle integer of {n.ToString(CultureInfo.InvariantCulture)} bytes is out of range (at most 8)");
+        var bytes = ReadBytes(n, count: false);
+        long value = (bytes[^1] & 0x80) != 0 ? -1L : 0L;
+        for (int i = bytes.Length - 1; i >= 0; i--) value = (value << 8) | bytes[i];
+        return value;
     }
 }

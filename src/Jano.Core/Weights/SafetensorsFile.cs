@@ -22,6 +22,9 @@ public sealed class SafetensorsFile : ITensorFile
     /// <summary>Largest header accepted, in bytes.</summary>
     public const long MaxHeaderBytes = 100L * 1024 * 1024;
 
+    /// <summary>Most dimensions of one tensor.</summary>
+    public const int MaxRank = 32;
+
     private const string MetadataKey = "__metadata__";
 
     private readonly SafeFileHandle _handle;
@@ -94,6 +97,7 @@ public sealed class SafetensorsFile : ITensorFile
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         var entry = this[name];
+        TensorMemory.Check(Path, entry.Name, entry.ByteLength);
         var tensor = torch.empty(entry.Shape, SafetensorsDType.ToScalarType(entry.DType));
         try
         {
@@ -251,16 +255,18 @@ public sealed class SafetensorsFile : ITensorFile
             || offsets.Length != 2 || offsets[0] > offsets[1])
             throw fail($"{tensor} data_offsets must be [begin, end] with 0 <= begin <= end", null);
 
+        if (shape.Length > MaxRank)
+            throw fail($"{tensor} has {shape.Length} dimensions; at most {MaxRank} are supported", null);
         long begin = offsets[0], end = offsets[1];
-        long expected;
-        try
+        // Bytes the shape needs; the product of the non-zero sides must be addressable even when a zero side makes it
+        // empty (libtorch multiplies them all).
+        long expected = elementSize, nonZero = elementSize;
+        foreach (var d in shape)
         {
-            expected = elementSize;
-            foreach (var d in shape) expected = checked(expected * d);
-        }
-        catch (OverflowException e)
-        {
-            throw fail($"{tensor} shape {FormatShape(shape)} is too large", e);
+            if (d != 0 && nonZero > long.MaxValue / d)
+                throw fail($"{tensor} shape {FormatShape(shape)} is too large to address", null);
+            if (d != 0) nonZero *= d;
+            expected = d == 0 ? 0 : expected * d;
         }
         if (end - begin != expected)
             throw fail($"{tensor} data_offsets [{begin}, {end}] do not match shape {FormatShape(shape)} of {dtype} ({expected} bytes)", null);
@@ -299,14 +305,5 @@ public sealed class SafetensorsFile : ITensorFile
     internal static string FormatShape(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
 
     /// <summary>Quotes a name for a one-line message, escaping control characters.</summary>
-    internal static string Quote(string name)
-    {
-        var sb = new StringBuilder(name.Length + 2).Append('\'');
-        foreach (char c in name)
-        {
-            if (char.IsControl(c)) sb.Append($"\\u{(int)c:x4}");
-            else sb.Append(c);
-        }
-        return sb.Append('\'').ToString();
-    }
+    internal static string Quote(string name) => Jano.Core.ErrorText.Quote(name);
 }

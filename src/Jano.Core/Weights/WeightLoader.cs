@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -163,46 +161,7 @@ public static class WeightLoader
     }
 
     /// <summary>Reads an index's weight_map as (tensor, shard path resolved next to the index) pairs.</summary>
-    private static List<(string Tensor, string Shard)> ReadIndex(string indexPath)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(indexPath, new UTF8Encoding(false, throwOnInvalidBytes: true));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DecoderFallbackException)
-        {
-            throw new WeightFileException($"{indexPath}: cannot read the index: {e.Message}", e);
-        }
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(text);
-        }
-        catch (JsonException e)
-        {
-            throw new WeightFileException($"{indexPath}: index is not valid JSON: {e.Message}", e);
-        }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object
-                || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
-                throw new WeightFileException($"{indexPath}: index has no weight_map object");
-            string folder = Path.GetDirectoryName(Path.GetFullPath(indexPath)) ?? ".";
-            var result = new List<(string, string)>();
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var entry in map.EnumerateObject())
-            {
-                if (entry.Value.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(entry.Value.GetString()))
-                    throw new WeightFileException($"{indexPath}: weight_map value for {SafetensorsFile.Quote(entry.Name)} is not a file name");
-                if (!names.Add(entry.Name))
-                    throw new WeightFileException($"{indexPath}: weight_map lists {SafetensorsFile.Quote(entry.Name)} twice");
-                result.Add((entry.Name, Path.Combine(folder, entry.Value.GetString()!)));
-            }
-            if (result.Count == 0) throw new WeightFileException($"{indexPath}: weight_map is empty");
-            return result;
-        }
-    }
+    private static IReadOnlyList<(string Tensor, string Shard)> ReadIndex(string indexPath) => ShardIndex.Read(indexPath);
 
     /// <summary>Every tensor an index assigns to a shard must be in that shard.</summary>
     private static void CheckIndexes(List<ITensorFile> opened, Dictionary<string, List<string>> expectedByFile)

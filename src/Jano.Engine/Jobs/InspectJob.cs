@@ -56,13 +56,11 @@ public static class InspectJob
         if (!File.Exists(path)) return (new InspectItem(ConfigFile, "missing", "no config.json; DiT checked against the released presets"), null);
         try
         {
-            using var stream = File.OpenRead(path);
-            var cfg = JsonSerializer.Deserialize<WanConfig>(stream) ?? throw new JsonException("null");
-            cfg.Validate();
+            var cfg = WanConfig.FromJson(Jano.Core.IO.SmallFile.ReadText(path), ConfigFile);
             return (new InspectItem(ConfigFile, "ok",
                 $"dim {cfg.Dim}, ffn_dim {cfg.FfnDim}, heads {cfg.NumHeads}, layers {cfg.NumLayers}, text_dim {cfg.TextDim}"), cfg);
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or IOException or NotSupportedException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             return (new InspectItem(ConfigFile, "invalid", OneLine(e.Message)), null);
         }
@@ -83,7 +81,7 @@ public static class InspectJob
                 items.Add(new InspectItem(configName, "ok",
                     $"dim {config.Dim}, ffn_dim {config.FfnDim}, heads {config.NumHeads}, layers {config.NumLayers}, text_dim {config.TextDim}"));
             }
-            catch (Exception e) when (e is JsonException or ArgumentException or IOException)
+            catch (Exception e) when (e is InvalidDataException or IOException)
             {
                 items.Add(new InspectItem(configName, "invalid", OneLine(e.Message)));
             }
@@ -165,10 +163,7 @@ public static class InspectJob
         {
             if (File.Exists(indexPath))
             {
-                using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
-                if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
-                    return new InspectItem(name, "invalid", $"{DitIndex} has no weight_map object");
-                files = map.EnumerateObject().Select(p => p.Value.GetString() ?? "").Distinct().Select(f => Path.Combine(root, f)).ToList();
+                files = ShardIndex.Read(indexPath).Select(e => e.Shard).Distinct().ToList();
                 var absent = files.Where(f => !File.Exists(f)).Select(Path.GetFileName).ToList();
                 if (absent.Count > 0) return new InspectItem(name, "missing", $"shards named by the index are absent: {string.Join(", ", absent)}");
             }
@@ -179,7 +174,7 @@ public static class InspectJob
                 if (files.Count > 1) return new InspectItem(name, "invalid", $"{files.Count} shards but no {DitIndex}");
             }
         }
-        catch (Exception e) when (e is JsonException or IOException)
+        catch (Exception e) when (e is JsonException or IOException or WeightFileException)
         {
             return new InspectItem(name, "invalid", $"{DitIndex}: {OneLine(e.Message)}");
         }

@@ -23,7 +23,7 @@ public sealed record InspectReport(string Folder, string Layout, IReadOnlyList<I
             if (Complete) return $"{Folder}: complete {Layout} checkpoint";
             var parts = new List<string>();
             if (Missing.Count > 0) parts.Add($"missing {string.Join(", ", Missing)}");
-            if (Invalid.Count > 0) parts.Add($"invalid {string.Join(", ", Invalid)}");
+            if (Invalid.Count > 0) parts.Add($"invalid {string.Join(", ", Items.Where(i => i.Status == "invalid").Select(i => $"{i.Name} ({i.Detail})"))}");
             return $"{Folder}: incomplete {Layout} checkpoint: {string.Join("; ", parts)}";
         }
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;
 using Jano.Models.Wan.Vae;
@@ -52,11 +51,8 @@ public sealed class WanCheckpointLayout
     /// <summary>The DiT config: the official JSON, or the Diffusers one converted by <see cref="WanDiffusersConfig"/>.</summary>
     public WanConfig ReadConfig()
     {
-        string text = File.ReadAllText(ConfigPath);
-        if (IsDiffusers) return WanDiffusersConfig.Parse(text);
-        var cfg = JsonSerializer.Deserialize<WanConfig>(text) ?? throw new InvalidDataException($"{ConfigPath}: empty config.json");
-        cfg.Validate();
-        return cfg;
+        string text = Jano.Core.IO.SmallFile.ReadText(ConfigPath);
+        return IsDiffusers ? WanDiffusersConfig.Parse(text, ConfigPath) : WanConfig.FromJson(text, ConfigPath);
     }
 
     /// <summary>The DiT weight files: the single file, or every shard the index names (sorted).</summary>
@@ -109,9 +105,6 @@ public sealed class WanCheckpointLayout
     {
         string index = Path.Combine(folder, stem + ".safetensors.index.json");
         if (!File.Exists(index)) return [Path.Combine(folder, stem + ".safetensors")];
-        using var doc = JsonDocument.Parse(File.ReadAllText(index));
-        return doc.RootElement.GetProperty("weight_map").EnumerateObject()
-            .Select(p => p.Value.GetString() ?? "").Distinct().Order(StringComparer.Ordinal)
-            .Select(f => Path.Combine(folder, f)).ToArray();
+        return Jano.Core.Weights.ShardIndex.Read(index).Select(e => e.Shard).Distinct().Order(StringComparer.Ordinal).ToArray();
     }
 }

@@ -30,15 +30,34 @@ public sealed record DitConfig
 
     [JsonIgnore] public int HeadDim => Dim / NumHeads;
 
+    /// <summary>Largest accepted sizes; they keep shape arithmetic far from overflow and allocations sane.</summary>
+    public const int MaxDim = 16384, MaxFfnDim = 131072, MaxLayers = 1024, MaxHeads = 1024, MaxClasses = 1 << 20,
+        MaxContextTokens = 4096, MaxTextDim = 65536, MaxFreqDim = 16384, MaxChannels = 1024, MaxPatch = 16;
+
     /// <summary>Throws <see cref="ArgumentException"/> with an exact message for the first violated invariant.</summary>
     public void Validate()
     {
-        if (Patch is not { Length: 3 } || Patch.Any(p => p < 1)) throw new ArgumentException("patch must be three positive integers (pt, ph, pw)");
+        if (Patch is not { Length: 3 } || Patch.Any(p => p < 1 || p > MaxPatch)) throw new ArgumentException($"patch must be three integers between 1 and {MaxPatch} (pt, ph, pw)");
         if (InChannels < 1 || OutChannels < 1) throw new ArgumentException("in_channels and out_channels must be positive");
-        if (NumHeads < 1 || Dim % NumHeads != 0) throw new ArgumentException($"dim ({Dim}) must be divisible by num_heads ({NumHeads})");
+        Range("in_channels", InChannels, MaxChannels);
+        Range("out_channels", OutChannels, MaxChannels);
+        Range("dim", Dim, MaxDim);
+        Range("ffn_dim", FfnDim, MaxFfnDim);
+        Range("freq_dim", FreqDim, MaxFreqDim);
+        Range("num_heads", NumHeads, MaxHeads);
+        Range("num_layers", NumLayers, MaxLayers);
+        Range("num_classes", NumClasses, MaxClasses);
+        Range("context_tokens", ContextTokens, MaxContextTokens);
+        Range("text_dim", TextDim, MaxTextDim);
+        if (!(Eps > 0 && Eps < 1)) throw new ArgumentException($"eps ({Eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}) must be in (0, 1)");
+        if (!(RopeTheta > 1 && RopeTheta <= 1e9)) throw new ArgumentException($"rope_theta ({RopeTheta.ToString(System.Globalization.CultureInfo.InvariantCulture)}) must be in (1, 1e9]");
+        if (Dim % NumHeads != 0) throw new ArgumentException($"dim ({Dim}) must be divisible by num_heads ({NumHeads})");
         if (HeadDim % 2 != 0 || HeadDim < 6) throw new ArgumentException($"head dim ({HeadDim}) must be even and at least 6 for 3-axis RoPE");
         if (FreqDim % 2 != 0 || FreqDim < 2) throw new ArgumentException($"freq_dim ({FreqDim}) must be even");
-        if (NumLayers < 1 || FfnDim < 1 || TextDim < 1 || ContextTokens < 1) throw new ArgumentException("num_layers, ffn_dim, text_dim and context_tokens must be positive");
-        if (NumClasses < 1) throw new ArgumentException("num_classes must be positive");
+    }
+
+    private static void Range(string name, int value, int max)
+    {
+        if (value < 1 || value > max) throw new ArgumentException($"{name} ({value}) must be between 1 and {max}");
     }
 }

@@ -51,16 +51,51 @@ public sealed record WanConfig
     /// <summary>Values per token produced by the head: C_out · pt · ph · pw.</summary>
     [JsonIgnore] public int HeadOutDim => OutDim * PatchSize[0] * PatchSize[1] * PatchSize[2];
 
+    /// <summary>Largest accepted sizes (far above the 14B model's: dim 5120, ffn 13824, 40 layers, 40 heads, text_len 512).
+    /// They keep a hostile config.json from asking for absurd allocations or overflowing the shape arithmetic.</summary>
+    public const int MaxDim = 16384, MaxFfnDim = 131072, MaxLayers = 1024, MaxHeads = 1024, MaxTextLen = 4096,
+        MaxTextDim = 65536, MaxFreqDim = 16384, MaxChannels = 1024, MaxPatch = 16;
+
     /// <summary>Throws <see cref="ArgumentException"/> with an exact message for the first violated invariant.</summary>
     public void Validate()
     {
-        if (PatchSize is not { Length: 3 } || PatchSize.Any(p => p < 1)) throw new ArgumentException("patch_size must be three positive integers (pt, ph, pw)");
-        if (InDim < 1 || OutDim < 1) throw new ArgumentException("in_dim and out_dim must be positive");
-        if (NumHeads < 1 || Dim % NumHeads != 0) throw new ArgumentException($"dim ({Dim}) must be divisible by num_heads ({NumHeads})");
+        if (PatchSize is not { Length: 3 } || PatchSize.Any(p => p < 1 || p > MaxPatch)) throw new ArgumentException($"patch_size must be three integers between 1 and {MaxPatch} (pt, ph, pw)");
+        Range("in_dim", InDim, MaxChannels);
+        Range("out_dim", OutDim, MaxChannels);
+        Range("dim", Dim, MaxDim);
+        Range("num_heads", NumHeads, MaxHeads);
+        Range("ffn_dim", FfnDim, MaxFfnDim);
+        Range("freq_dim", FreqDim, MaxFreqDim);
+        Range("text_dim", TextDim, MaxTextDim);
+        Range("text_len", TextLen, MaxTextLen);
+        Range("num_layers", NumLayers, MaxLayers);
+        if (!(Eps > 0 && Eps < 1)) throw new ArgumentException($"eps ({Eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}) must be in (0, 1)");
+        if (!(RopeTheta > 1 && RopeTheta <= 1e9)) throw new ArgumentException($"rope_theta ({RopeTheta.ToString(System.Globalization.CultureInfo.InvariantCulture)}) must be in (1, 1e9]");
+        if (Dim % NumHeads != 0) throw new ArgumentException($"dim ({Dim}) must be divisible by num_heads ({NumHeads})");
         if (HeadDim % 2 != 0 || HeadDim < 6) throw new ArgumentException($"head dim ({HeadDim}) must be even and at least 6 for 3-axis RoPE");
         if (FreqDim % 2 != 0 || FreqDim < 2) throw new ArgumentException($"freq_dim ({FreqDim}) must be even");
-        if (NumLayers < 1 || FfnDim < 1 || TextDim < 1 || TextLen < 1) throw new ArgumentException("num_layers, ffn_dim, text_dim and text_len must be positive");
         if (!QkNorm) throw new ArgumentException("qk_norm = false is not supported (every released Wan2.1 model uses it)");
         if (!CrossAttnNorm) throw new ArgumentException("cross_attn_norm = false is not supported (every released Wan2.1 model uses it)");
+    }
+
+    /// <summary>Parses an official <c>config.json</c> and validates it; every problem is one
+    /// <see cref="InvalidDataException"/> starting with <paramref name="source"/> (the file).</summary>
+    public static WanConfig FromJson(string json, string source)
+    {
+        var cfg = Jano.Core.ConfigJson.Deserialize<WanConfig>(json, source);
+        try
+        {
+            cfg.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+        return cfg;
+    }
+
+    private static void Range(string name, int value, int max)
+    {
+        if (value < 1 || value > max) throw new ArgumentException($"{name} ({value}) must be between 1 and {max}");
     }
 }

@@ -14,7 +14,7 @@ public static class WanDiffusersConfig
     /// <summary>Parses the JSON text; <see cref="ArgumentException"/> with one line when a key is missing or unsupported.</summary>
     public static WanConfig Parse(string json)
     {
-        using var doc = JsonDocument.Parse(json);
+        using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 32 });
         var r = doc.RootElement;
         if (r.ValueKind != JsonValueKind.Object) throw new ArgumentException("transformer/config.json is not a JSON object");
         int Int(string key) => r.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i)
@@ -24,22 +24,26 @@ public static class WanDiffusersConfig
             if (Present(key)) throw new ArgumentException($"transformer/config.json: '{key}' is set: image-to-video Wan models are not supported");
         string qkNorm = r.TryGetProperty("qk_norm", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()! : "";
         if (qkNorm != "rms_norm_across_heads")
-            throw new ArgumentException($"transformer/config.json: qk_norm '{qkNorm}' is not supported (Wan2.1 uses rms_norm_across_heads)");
+            throw new ArgumentException($"transformer/config.json: qk_norm {Jano.Core.ErrorText.Quote(qkNorm)} is not supported (Wan2.1 uses rms_norm_across_heads)");
         bool crossNorm = !r.TryGetProperty("cross_attn_norm", out var cn) || cn.ValueKind == JsonValueKind.True;
-        int[] patch = r.TryGetProperty("patch_size", out var p) && p.ValueKind == JsonValueKind.Array
-            ? p.EnumerateArray().Select(e => e.GetInt32()).ToArray()
-            : throw new ArgumentException("transformer/config.json: 'patch_size' is missing");
+        if (!r.TryGetProperty("patch_size", out var p) || p.ValueKind != JsonValueKind.Array || p.GetArrayLength() != 3
+            || p.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out _)))
+            throw new ArgumentException("transformer/config.json: 'patch_size' must be an array of three integers");
+        int[] patch = p.EnumerateArray().Select(e => e.GetInt32()).ToArray();
         double eps = r.TryGetProperty("eps", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetDouble() : 1e-6;
+        int heads = Int("num_attention_heads"), headDim = Int("attention_head_dim");
+        if (heads < 1 || headDim < 1 || (long)heads * headDim > WanConfig.MaxDim)
+            throw new ArgumentException($"transformer/config.json: num_attention_heads x attention_head_dim ({heads} x {headDim}) must be positive and at most {WanConfig.MaxDim}");
         var cfg = new WanConfig
         {
             PatchSize = patch,
             InDim = Int("in_channels"),
             OutDim = Int("out_channels"),
-            Dim = Int("num_attention_heads") * Int("attention_head_dim"),
+            Dim = heads * headDim,
             FfnDim = Int("ffn_dim"),
             FreqDim = Int("freq_dim"),
             TextDim = Int("text_dim"),
-            NumHeads = Int("num_attention_heads"),
+            NumHeads = heads,
             NumLayers = Int("num_layers"),
             QkNorm = true,
             CrossAttnNorm = crossNorm,
@@ -47,6 +51,25 @@ public static class WanDiffusersConfig
         };
         cfg.Validate();
         return cfg;
+    }
+
+    /// <summary>Parses <c>transformer/config.json</c> from <paramref name="source"/>; every problem (JSON syntax, a
+    /// missing or unsupported key, a size out of range) is one <see cref="InvalidDataException"/> naming the file.</summary>
+    public static WanConfig Parse(string json, string source)
+    {
+        try
+        {
+            return Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: {Jano.Core.ConfigJson.Describe(e, typeof(WanConfig))}", e);
+        }
+        catch (ArgumentException e)
+        {
+            string message = e.Message.StartsWith("transformer/config.json: ", StringComparison.Ordinal) ? e.Message["transformer/config.json: ".Length..] : e.Message;
+            throw new InvalidDataException($"{source}: {message}", e);
+        }
     }
 
     /// <summary>The Diffusers config JSON for <paramref name="cfg"/> (for writers and tests).</summary>

@@ -44,12 +44,28 @@ public sealed record UmT5Config
     /// <summary>Width of one head.</summary>
     [JsonIgnore] public int HeadDim => DimAttn / NumHeads;
 
+    /// <summary>Largest accepted sizes (umT5-XXL: vocab 256384, dim 4096, ffn 10240, 64 heads, 24 layers, 32 buckets).</summary>
+    public const int MaxVocab = 1 << 20, MaxDim = 16384, MaxFfnDim = 131072, MaxHeads = 1024, MaxLayers = 1024, MaxBuckets = 1024, MaxDistance = 1 << 20;
+
     /// <summary>Throws <see cref="ArgumentException"/> with an exact message for the first violated invariant.</summary>
     public void Validate()
     {
-        if (Vocab < 1 || Dim < 1 || DimFfn < 1 || NumLayers < 1) throw new ArgumentException("vocab, dim, dim_ffn and num_layers must be positive");
-        if (NumHeads < 1 || DimAttn % NumHeads != 0) throw new ArgumentException($"dim_attn ({DimAttn}) must be divisible by num_heads ({NumHeads})");
+        Range("vocab", Vocab, MaxVocab);
+        Range("dim", Dim, MaxDim);
+        Range("dim_attn", DimAttn, MaxDim);
+        Range("dim_ffn", DimFfn, MaxFfnDim);
+        Range("num_heads", NumHeads, MaxHeads);
+        Range("num_layers", NumLayers, MaxLayers);
+        Range("num_buckets", NumBuckets, MaxBuckets);
+        Range("max_dist", MaxDist, MaxDistance);
+        if (!(Eps > 0 && Eps < 1)) throw new ArgumentException($"eps ({Eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}) must be in (0, 1)");
+        if (DimAttn % NumHeads != 0) throw new ArgumentException($"dim_attn ({DimAttn}) must be divisible by num_heads ({NumHeads})");
         if (NumBuckets < 4 || NumBuckets % 2 != 0) throw new ArgumentException($"num_buckets ({NumBuckets}) must be even and at least 4");
         if (MaxDist <= NumBuckets / 4) throw new ArgumentException($"max_dist ({MaxDist}) must exceed num_buckets / 4");
+    }
+
+    private static void Range(string name, int value, int max)
+    {
+        if (value < 1 || value > max) throw new ArgumentException($"{name} ({value}) must be between 1 and {max}");
     }
 }

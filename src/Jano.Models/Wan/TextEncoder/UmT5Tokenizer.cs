@@ -34,11 +34,38 @@ public sealed class UmT5Tokenizer
     /// <summary>End-of-sentence id appended to every prompt (umT5: 1).</summary>
     public int EosId { get; }
 
+    /// <summary>Largest tokenizer model file accepted (umT5's <c>spiece.model</c> is 4.3 MB).</summary>
+    public const long MaxModelBytes = 64L << 20;
+
     /// <summary>Loads a SentencePiece <c>.model</c> file (e.g. <c>google/umt5-xxl/spiece.model</c>).</summary>
+    /// <exception cref="InvalidDataException">The file is missing, empty, too large, truncated or not a SentencePiece
+    /// model; the one-line message names the file.</exception>
     public static UmT5Tokenizer Load(string modelPath, int textLen = 512, int padId = 0)
     {
-        using var stream = File.OpenRead(modelPath);
-        return Load(stream, textLen, padId);
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        long length;
+        try
+        {
+            using var stream = File.OpenRead(modelPath);
+            length = stream.Length;
+            if (length == 0) throw new InvalidDataException($"{modelPath}: the tokenizer model is empty");
+            if (length > MaxModelBytes) throw new InvalidDataException($"{modelPath}: the tokenizer model is {length} bytes; at most {MaxModelBytes} are accepted");
+            return Load(stream, textLen, padId);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{modelPath}: cannot read the tokenizer model: {e.Message}", e);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(modelPath, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{modelPath}: {e.Message}", e);
+        }
+        catch (Exception e) when (e is not (InvalidDataException or OutOfMemoryException or ArgumentOutOfRangeException { ParamName: "textLen" }))
+        {
+            // The SentencePiece parser reports damage with whatever it trips over (a null reference, an index out of
+            // range, a protobuf error); the file is what is wrong, so say that.
+            throw new InvalidDataException($"{modelPath}: not a usable SentencePiece tokenizer model (truncated, damaged or another format)", e);
+        }
     }
 
     /// <summary>Loads a SentencePiece model protobuf from <paramref name="stream"/>.</summary>
