@@ -1,0 +1,11 @@
+using Xunit;
+
+namespace Jano.Tests.Hostile;
+
+/// <summary>The hostile-input suite runs alone (no other test in parallel), so its memory bound measures only the case
+/// under test.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HostileCollection
+{
+    public const string Name = "Hostile";
+}
