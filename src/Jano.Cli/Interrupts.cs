@@ -67,8 +67,15 @@ internal sealed class Interrupts : IDisposable
         Console.Out.Flush();
         Console.Error.WriteLine("jano: error: interrupted");
         Console.Error.Flush();
+        // The main thread may be inside libtorch: a normal exit would run libtorch's static destructors under it and
+        // corrupt the heap (glibc aborts), so end the process at once, as a signal would, but with status 130.
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) ImmediateExit(130);
         Environment.Exit(130);
     }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern void ImmediateExit(int status);
 
     public void Dispose()
     {

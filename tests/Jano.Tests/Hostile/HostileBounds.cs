@@ -8,7 +8,7 @@ namespace Jano.Tests.Hostile;
 /// Runs one hostile case in-process under the suite's bounds: it must end within <see cref="TimeLimit"/> (a hang
 /// detector, far above the milliseconds a case takes) and the process's resident memory may grow at most
 /// <see cref="MemoryLimitBytes"/> above its level before the case (sampled every few milliseconds; the suite runs
-/// alone, see <see cref="HostileCollection"/>).
+/// alone, see <see cref="HostileSuite"/>).
 /// </summary>
 internal static class HostileBounds
 {

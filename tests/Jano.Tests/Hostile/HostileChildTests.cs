@@ -14,7 +14,7 @@ namespace Jano.Tests.Hostile;
 /// <c>jano: error:</c> line as the last line on stderr, no leftover files, and the bounds (10 s, 512 MiB above an idle
 /// CLI run).
 /// </summary>
-[Collection(HostileCollection.Name)]
+[Collection(HostileSuite.Name)]
 public sealed class HostileChildTests : IDisposable
 {
     private static readonly Lazy<long> IdleResident = new(() => HostileCli.Child(["models"]).PeakResidentBytes);

@@ -16,7 +16,7 @@ namespace Jano.Tests.Hostile;
 /// hostile or damaged T5/VAE/DiT files, sharded indexes that point outside the folder or hold non-strings, a text encoder
 /// whose shapes imply an absurd vocabulary, sizes and frames far out of range, a request that would not fit in memory;
 /// and damaged tokenizer models through <see cref="UmT5Tokenizer.Load(string, int, int)"/>.</summary>
-[Collection(HostileCollection.Name)]
+[Collection(HostileSuite.Name)]
 public sealed class HostileFolderTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("jano-hostile-wan-").FullName;

@@ -9,7 +9,7 @@ namespace Jano.Tests.Hostile;
 /// checkpoint. Every mutant either loads completely or is refused with one <see cref="WeightFileException"/> line that
 /// names the file (no other exception type, no native frames or type names), within the suite's bounds, leaving no file.
 /// </summary>
-[Collection(HostileCollection.Name)]
+[Collection(HostileSuite.Name)]
 public sealed class HostileFuzzTests(ITestOutputHelper output) : IDisposable
 {
     /// <summary>Mutants per source file.</summary>

@@ -8,7 +8,7 @@ namespace Jano.Tests.Hostile;
 /// each ends with exactly one <c>jano: error:</c> line on stderr that names the option or input, exit status 2 for a
 /// usage mistake and 1 for a bad file, and no output folder left behind.
 /// </summary>
-[Collection(HostileCollection.Name)]
+[Collection(HostileSuite.Name)]
 public sealed class HostileOptionTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("jano-hostile-opt-").FullName;

@@ -10,7 +10,7 @@ namespace Jano.Tests.Hostile;
 /// structural damage of the pickle, resource bombs (nesting, cycles, shared sub-dicts, stack, memo, objects, items,
 /// text, inflated size), impossible tensor geometry, and zip damage. Each is refused with one
 /// <see cref="WeightFileException"/> line naming the file and the problem (or, for the valid edge cases, read whole).</summary>
-[Collection(HostileCollection.Name)]
+[Collection(HostileSuite.Name)]
 public sealed class HostilePthTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("jano-hostile-pth-").FullName;

@@ -6,7 +6,7 @@ namespace Jano.Tests.Hostile;
 
 /// <summary>Malformed and hostile safetensors files, in-process: each is refused with one <see cref="WeightFileException"/>
 /// line naming the file and the problem (or, for the valid edge cases, read completely).</summary>
-[Collection(HostileCollection.Name)]
+[Collection(HostileSuite.Name)]
 public sealed class HostileSafetensorsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("jano-hostile-st-").FullName;

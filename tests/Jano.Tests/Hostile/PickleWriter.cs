@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -7,20 +8,20 @@ namespace Jano.Tests.Hostile;
 /// state dicts and every kind of malformed or hostile pickle without Python.</summary>
 internal sealed class PickleWriter
 {
-    private readonly MemoryStream _s = new();
+    private readonly System.Buffers.ArrayBufferWriter<byte> _s = new();
     private readonly Dictionary<string, uint> _constants = new(StringComparer.Ordinal);
     private uint _nextConstant = 1u << 30;
 
     /// <summary>Memoize repeated globals and constant strings the way torch.save does (BINPUT once, BINGET after).</summary>
     public bool MemoizeConstants { get; init; }
 
-    public byte[] ToArray() => _s.ToArray();
+    public byte[] ToArray() => _s.WrittenSpan.ToArray();
 
-    public long Length => _s.Length;
+    public long Length => _s.WrittenCount;
 
     public PickleWriter Op(byte b)
     {
-        _s.WriteByte(b);
+        _s.Write([b]);
         return this;
     }
 
