@@ -1,4 +1,5 @@
 using System.Reflection;
+using Jano.Core;
 using Jano.Core.Weights;
 using Jano.Training;
 using Jano.Training.Classifier;
@@ -113,7 +114,7 @@ public class EvalClassifierTests
         sampler.Batch(new Random(99), pixels, labels);
         var acc = model.Classify(pixels, 200).Accuracy(labels.Select(l => (int)l).ToArray());
         Assert.True(acc > 0.9, $"accuracy {acc}");
-        Assert.Throws<ArgumentException>(() => ClassifierTrainer.Train(model, sampler, new ClassifierTrainOptions { Epochs = 0 }));
+        Assert.Throws<UsageException>(() => ClassifierTrainer.Train(model, sampler, new ClassifierTrainOptions { Epochs = 0 }));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Jano.Core;
 using Jano.Core.Weights;
 using Jano.Engine.Catalog;
 using Jano.Engine.Jobs;
@@ -99,8 +100,8 @@ public sealed class WanGenerateTests : IDisposable
         var cfg = WanFixtures.TinyConfig;
         Assert.Equal([16L, 21, 60, 104], WanPipeline.LatentShape(cfg, 832, 480, 81));
         Assert.Equal([16L, 1, 4, 4], WanPipeline.LatentShape(cfg, 32, 32, 1));
-        Assert.Contains("4k+1", Assert.Throws<ArgumentException>(() => WanPipeline.LatentShape(cfg, 32, 32, 6)).Message);
-        Assert.Contains("multiple of 16x16", Assert.Throws<ArgumentException>(() => WanPipeline.LatentShape(cfg, 40, 32, 5)).Message);
+        Assert.Contains("4k+1", Assert.Throws<UsageException>(() => WanPipeline.LatentShape(cfg, 32, 32, 6)).Message);
+        Assert.Contains("multiple of 16x16", Assert.Throws<UsageException>(() => WanPipeline.LatentShape(cfg, 40, 32, 5)).Message);
         var dir = MakeFolder();
         var r = CliRunner.Run("generate", "--model", dir, "--prompt", "x", "--frames", "6", "--size", "32x32", "--out", Path.Combine(_root, "o"));
         Assert.Equal(2, r.ExitCode);
