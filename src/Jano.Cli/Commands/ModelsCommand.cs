@@ -1,3 +1,4 @@
+using System.Globalization;
 using Jano.Engine.Catalog;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -13,19 +14,19 @@ public sealed class ModelsCommand : Command
         var table = new Table().AddColumns("model", "weights", "size", "frames", "steps", "guidance", "shift", "description");
         foreach (var s in ModelCatalog.Specs)
         {
-            table.AddRow(s.Name, catalog.HasWeights(s) ? "trained" : "random (seeded)", $"{s.Width}x{s.Height}", s.Frames.ToString(),
-                s.Steps.ToString(), s.Guidance.ToString(), s.Shift.ToString(), Markup.Escape(s.Description));
+            table.AddRow(s.Name, catalog.HasWeights(s) ? "trained" : "random (seeded)", Size(s.Width, s.Height), Num(s.Frames),
+                Num(s.Steps), Num(s.Guidance), Num(s.Shift), Markup.Escape(s.Description));
         }
         foreach (var w in ModelCatalog.WanSpecs)
         {
-            table.AddRow(w.Name, "bring your own (--model PATH)", $"{w.Width}x{w.Height}", w.Frames.ToString(),
-                w.Steps.ToString(), w.Guidance.ToString(), w.Shift.ToString(), Markup.Escape(w.Description));
+            table.AddRow(w.Name, "bring your own (--model PATH)", Size(w.Width, w.Height), Num(w.Frames),
+                Num(w.Steps), Num(w.Guidance), Num(w.Shift), Markup.Escape(w.Description));
         }
-        AnsiConsole.Write(table);
+        CliOutput.Write(table);
         AnsiConsole.MarkupLine("prompts: " + Markup.Escape(string.Join(", ", FashionMnistClasses.Names)) + " (case-insensitive; t-shirt and top accepted)");
         var accels = new Table().AddColumns("accelerator", "description");
         foreach (var n in AcceleratorCatalog.Names) accels.AddRow(n, Markup.Escape(AcceleratorCatalog.Describe(n)));
-        AnsiConsole.Write(accels);
+        CliOutput.Write(accels);
         foreach (var s in ModelCatalog.Specs)
         {
             AnsiConsole.MarkupLine($"{s.Name} jano preset: " + Markup.Escape(s.JanoPreset));
@@ -38,4 +39,8 @@ public sealed class ModelsCommand : Command
             AnsiConsole.MarkupLine($"{w.Name} jano preset: " + Markup.Escape(w.JanoPreset) + "; weights: bring your own (--model PATH)");
         return 0;
     }
+
+    private static string Num(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Size(int width, int height) => string.Create(CultureInfo.InvariantCulture, $"{width}x{height}");
 }
