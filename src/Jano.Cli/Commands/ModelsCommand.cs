@@ -14,13 +14,13 @@ public sealed class ModelsCommand : Command
         var table = new Table().AddColumns("model", "weights", "size", "frames", "steps", "guidance", "shift", "description");
         foreach (var s in ModelCatalog.Specs)
         {
-            table.AddRow(s.Name, catalog.HasWeights(s) ? "trained" : "random (seeded)", Size(s.Width, s.Height), Num(s.Frames),
-                Num(s.Steps), Num(s.Guidance), Num(s.Shift), Markup.Escape(s.Description));
+            table.AddRow(s.Name, catalog.HasWeights(s) ? "trained" : "random (seeded)", $"{s.Width}x{s.Height}", s.Frames.ToString(CultureInfo.InvariantCulture),
+                s.Steps.ToString(CultureInfo.InvariantCulture), s.Guidance.ToString(CultureInfo.InvariantCulture), s.Shift.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Description));
         }
         foreach (var w in ModelCatalog.WanSpecs)
         {
-            table.AddRow(w.Name, "bring your own (--model PATH)", Size(w.Width, w.Height), Num(w.Frames),
-                Num(w.Steps), Num(w.Guidance), Num(w.Shift), Markup.Escape(w.Description));
+            table.AddRow(w.Name, "bring your own (--model PATH)", $"{w.Width}x{w.Height}", w.Frames.ToString(CultureInfo.InvariantCulture),
+                w.Steps.ToString(CultureInfo.InvariantCulture), w.Guidance.ToString(CultureInfo.InvariantCulture), w.Shift.ToString(CultureInfo.InvariantCulture), Markup.Escape(w.Description));
         }
         CliOutput.Write(table);
         AnsiConsole.MarkupLine("prompts: " + Markup.Escape(string.Join(", ", FashionMnistClasses.Names)) + " (case-insensitive; t-shirt and top accepted)");
@@ -39,8 +39,4 @@ public sealed class ModelsCommand : Command
             AnsiConsole.MarkupLine($"{w.Name} jano preset: " + Markup.Escape(w.JanoPreset) + "; weights: bring your own (--model PATH)");
         return 0;
     }
-
-    private static string Num(double value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Size(int width, int height) => string.Create(CultureInfo.InvariantCulture, $"{width}x{height}");
 }
