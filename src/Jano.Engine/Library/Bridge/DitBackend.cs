@@ -105,7 +105,7 @@ internal sealed class DitBackend : ModelBackend
     private sealed class Run(FlowPipeline pipeline) : IBackendRun
     {
         public GenerationResult Generate(GenerationRequest request, IAccelerator accelerator, Action<int, int> onStep, CancellationToken cancel) =>
-            pipeline.Generate(request, accelerator, onStep, cancel);
+            pipeline.Generate(request, accelerator, onStep, cancel: cancel);
 
         // Pixel space: the latent is the clip.
         public Tensor Decode(Tensor latent) => latent.alias();
