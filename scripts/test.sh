@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command (README, CI): installs base packages, builds Jano.slnx in Release,
-# runs tests/Jano.Tests and ends with one line "N passed, N failed[, N skipped]".
+# runs tests/Jano.Tests, then (full runs only) the packaged-sample check scripts/sample-check.sh, counted as one test,
+# and ends with one line "N passed, N failed[, N skipped]".
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter "FullyQualifiedName~Native"]
-# Environment: JANO_SKIP_SETUP=1 skips scripts/setup.sh.
+# Environment: JANO_SKIP_SETUP=1 skips scripts/setup.sh; JANO_SKIP_SAMPLE=1 skips the sample check (so do extra arguments).
 # Exit status: 0 when the build succeeded and no test failed.
 set -uo pipefail
 
@@ -54,10 +55,21 @@ passed="$(counter passed)"
 failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
 skipped="$(counter notExecuted)"
 
+# The packages as a consumer sees them (DEVELOPERS.md, "Packages and the sample"): one more test in the count.
+sample_rc=0
+if [ $# -eq 0 ] && [ "${JANO_SKIP_SAMPLE:-0}" != 1 ]; then
+  echo "sample: scripts/sample-check.sh"
+  start=$SECONDS
+  bash "$root/scripts/sample-check.sh"
+  sample_rc=$?
+  if [ "$sample_rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  echo "sample: $((SECONDS - start))s"
+fi
+
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "test.sh: dotnet test exited $rc although no test failed (aborted run?)" >&2
 fi
 echo "$summary"
-[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+[ "$rc" -eq 0 ] && [ "$sample_rc" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Makes TorchSharp's libLibTorchSharp.so load where the system libstdc++ lacks GLIBCXX_3.4.32.
 # Edits only the copy in DIR (a build output), never the NuGet package or system files.
-#   fix-libtorchsharp.sh --dir DIR [--libstdcxx PATH]
+#   fix-libtorchsharp.sh --dir DIR [--libstdcxx PATH] [--tools TOOLDIR]
+# TOOLDIR: where the helper tools are compiled (default: .bin beside this script; the NuGet package passes a folder
+# under the consuming project's obj/, since the package folder may be read-only or shared).
 # Prints one line: "skipped: ..." (system libstdc++ has the version), "patched: DIR" or
 # "already patched: DIR". Exit 1 with one line on stderr when it cannot proceed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-dir="" ; libstdcxx=""
+dir="" ; libstdcxx="" ; tools=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
     --libstdcxx) libstdcxx="$2"; shift 2 ;;
+    --tools) tools="$2"; shift 2 ;;
     *) echo "fix-libtorchsharp: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -37,7 +40,7 @@ if [ -f "$dir/$shim" ] && grep -qa "$shim" "$lib"; then
   exit 0
 fi
 
-tools="$here/.bin"
+[ -n "$tools" ] || tools="$here/.bin"
 mkdir -p "$tools"
 if [ ! -x "$tools/elf-weak-verneed" ] || [ "$here/elf-weak-verneed.c" -nt "$tools/elf-weak-verneed" ]; then
   gcc -O2 -o "$tools/elf-weak-verneed.tmp.$$" "$here/elf-weak-verneed.c" && mv -f "$tools/elf-weak-verneed.tmp.$$" "$tools/elf-weak-verneed"

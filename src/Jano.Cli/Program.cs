@@ -1,1 +1,2 @@
+Jano.Cli.CliOutput.Configure();
 return Jano.Cli.CliApp.Run(args);

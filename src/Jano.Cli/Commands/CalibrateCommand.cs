@@ -38,11 +38,11 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         var c = CalibrateJob.Execute(options, catalog, line => Console.Out.WriteLine(line), cancellationToken);
         var table = new Table().AddColumn("method").AddColumn("calibrated options");
         foreach (var (method, text) in c.Options) table.AddRow(Markup.Escape(method), Markup.Escape(text));
-        AnsiConsole.Write(table);
+        CliOutput.Write(table);
         var jano = new Table().AddColumns("static/medium", "skipped", "PSNR (dB)", "L1 cost", "L1 share", "L2 cost", "L2 share");
         foreach (var r in c.JanoRows)
             jano.AddRow(string.Create(CultureInfo.InvariantCulture, $"{r.StaticThresh}/{r.MediumThresh}"), F(r.Skipped), F(r.Psnr), F(r.L1Cost), F(r.L1Share), F(r.L2Cost), F(r.L2Share));
-        AnsiConsole.Write(jano);
+        CliOutput.Write(jano);
         AnsiConsole.MarkupLine(Markup.Escape($"threads {c.Threads}; wrote {Path.GetFullPath(s.Out ?? catalog.CalibrationPath(ModelCatalog.Find(s.Model)))}"));
         return 0;
     }

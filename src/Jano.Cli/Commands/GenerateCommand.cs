@@ -136,7 +136,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             table.AddRow($"median step {level} (ms)", (secs * 1000).ToString("F1", CultureInfo.InvariantCulture) + rel);
         }
         table.AddRow("threads", r.Threads.ToString(CultureInfo.InvariantCulture));
-        AnsiConsole.Write(table);
+        CliOutput.Write(table);
         foreach (var note in r.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
         AnsiConsole.MarkupLine($"wrote {r.Files.Count} files to {Markup.Escape(Path.GetFullPath(outDir))}");
     }

@@ -22,7 +22,7 @@ public sealed class InspectCommand : Command<InspectCommand.Settings>
         var table = new Table().AddColumns("component", "status", "detail");
         foreach (var item in report.Items)
             table.AddRow(Markup.Escape(ErrorText.Escape(item.Name)), Markup.Escape(item.Status), Markup.Escape(ErrorText.Escape(item.Detail)));
-        AnsiConsole.Write(table);
+        CliOutput.Write(table);
         if (report.Complete)
         {
             AnsiConsole.WriteLine(ErrorText.OneLine(report.Summary));

@@ -22,11 +22,11 @@ public sealed class ModelsCommand : Command
             table.AddRow(w.Name, "bring your own (--model PATH)", $"{w.Width}x{w.Height}", w.Frames.ToString(CultureInfo.InvariantCulture),
                 w.Steps.ToString(CultureInfo.InvariantCulture), w.Guidance.ToString(CultureInfo.InvariantCulture), w.Shift.ToString(CultureInfo.InvariantCulture), Markup.Escape(w.Description));
         }
-        AnsiConsole.Write(table);
+        CliOutput.Write(table);
         AnsiConsole.MarkupLine("prompts: " + Markup.Escape(string.Join(", ", FashionMnistClasses.Names)) + " (case-insensitive; t-shirt and top accepted)");
         var accels = new Table().AddColumns("accelerator", "description");
         foreach (var n in AcceleratorCatalog.Names) accels.AddRow(n, Markup.Escape(AcceleratorCatalog.Describe(n)));
-        AnsiConsole.Write(accels);
+        CliOutput.Write(accels);
         foreach (var s in ModelCatalog.Specs)
         {
             AnsiConsole.MarkupLine($"{s.Name} jano preset: " + Markup.Escape(s.JanoPreset));

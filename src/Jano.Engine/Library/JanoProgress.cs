@@ -1,0 +1,14 @@
+namespace Jano;
+
+/// <summary>Progress of a <see cref="JanoModel.GenerateAsync"/> call, reported after each denoising step and at each phase
+/// change.</summary>
+/// <param name="Phase">What runs: <c>encode</c>, <c>load</c> (Wan2.1), <c>warm-up</c>, <c>full R/N</c> (the full-compute
+/// run of a comparison), <c>ACCEL R/N</c> (the requested run, e.g. <c>jano 1/1</c>), <c>decode</c>.</param>
+/// <param name="Step">Steps done in this phase (0 at its start).</param>
+/// <param name="Steps">Steps of this phase.</param>
+/// <param name="Level">The finished step's label: <c>full</c>, or the accelerator's (Jano: <c>L1</c>, <c>L2</c>, <c>L3</c>);
+/// null at a phase start.</param>
+/// <param name="TokensComputed">Latent tokens that went through the blocks in the finished step, summed over guidance
+/// branches; null at a phase start.</param>
+/// <param name="Elapsed">Time since the call started.</param>
+public sealed record JanoProgress(string Phase, int Step, int Steps, string? Level, long? TokensComputed, TimeSpan Elapsed);
