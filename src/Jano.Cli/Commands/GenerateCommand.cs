@@ -99,7 +99,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
                     {
                         string key = p.Stage == GenerationStage.Denoise ? p.Run : p.Stage.ToString().ToLowerInvariant();
                         if (!tasks.TryGetValue(key, out var t)) tasks[key] = t = ctx.AddTask(Markup.Escape(key), maxValue: Math.Max(1, p.Steps));
-                        t.Value = p.Stage == GenerationStage.Denoise ? p.Step : 0;
+                        t.Value = p.Stage == GenerationStage.Denoise ? p.Step : t.MaxValue;
                     }), cancellationToken);
                 });
             report = r!;
