@@ -126,7 +126,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
     protected virtual Tensor BatchContexts(Tensor cond, Tensor uncond) => torch.cat([cond, uncond], 0);
 
     public GenerationResult Denoise(GenerationSettings settings, EncodedCondition condition, IAccelerator accelerator,
-        IProgress<GenerationProgress>? progress = null, CancellationToken cancel = default, Action<StepInfo, Tensor, Tensor>? observe = null)
+        IProgress<GenerationProgress>? progress = null, Action<StepInfo, Tensor, Tensor>? observe = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(condition);

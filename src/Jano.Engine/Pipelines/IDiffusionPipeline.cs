@@ -69,7 +69,7 @@ public interface IDiffusionPipeline : IDisposable
     /// final latent (fp32, CPU).
     /// </summary>
     GenerationResult Denoise(GenerationSettings settings, EncodedCondition condition, IAccelerator accelerator,
-        IProgress<GenerationProgress>? progress = null, CancellationToken cancel = default, Action<StepInfo, Tensor, Tensor>? observe = null);
+        IProgress<GenerationProgress>? progress = null, Action<StepInfo, Tensor, Tensor>? observe = null, CancellationToken cancel = default);
 
     /// <summary>Stage 3: latent [C, T, H, W] → frames [C_out, F, H_out, W_out] in [−1, 1], a new fp32 CPU tensor.</summary>
     Tensor Decode(Tensor latent, IProgress<GenerationProgress>? progress = null);
