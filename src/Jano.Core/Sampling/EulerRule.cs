@@ -18,7 +18,7 @@ public sealed class EulerRule : IUpdateRule
     {
         public SigmaSchedule Schedule => schedule;
 
-        public Tensor Step(Tensor velocity, int index, Tensor sample)
+        public Tensor Advance(Tensor velocity, int index, Tensor sample)
         {
             if (index < 0 || index >= schedule.Steps) throw new ArgumentOutOfRangeException(nameof(index));
             double dt = schedule.Sigmas[index + 1] - schedule.Sigmas[index];

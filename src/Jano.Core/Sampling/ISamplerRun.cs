@@ -15,5 +15,5 @@ public interface ISamplerRun : IDisposable
     /// σ_index+1, a new tensor in the sample's dtype; the inputs are untouched. Steps must come in order 0, 1, … for
     /// multistep rules (<see cref="InvalidOperationException"/> otherwise).
     /// </summary>
-    Tensor Step(Tensor velocity, int index, Tensor sample);
+    Tensor Advance(Tensor velocity, int index, Tensor sample);
 }

@@ -58,11 +58,11 @@ public sealed class UniPcRule : IUpdateRule
 
         /// <summary>Corrects <paramref name="sample"/> with the new model output (UniC, steps ≥ 1), then predicts the sample at
         /// σ_{index+1} (UniP).</summary>
-        public Tensor Step(Tensor velocity, int index, Tensor sample)
+        public Tensor Advance(Tensor velocity, int index, Tensor sample)
         {
             if (index != _next)
                 throw new InvalidOperationException($"UniPC step {index} called, expected step {_next} (start a new run to begin again)");
-            if (index >= Steps) throw new ArgumentOutOfRangeException(nameof(index));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Steps);
             using var scope = NewDisposeScope();
             var v = velocity.to(sample.dtype);
             var x0 = sample.sub(v.mul(_sigmas[index]));                   // convert_model_output: x − σ·v

@@ -94,18 +94,18 @@ public sealed class GenerateJob : IDisposable
             if (_o.Compare)
             {
                 using (_pipeline.Denoise(_settings with { Steps = Math.Min(3, _settings.Steps) }, condition, none,
-                           LabelledProgress.For(progress, "warm-up"), cancel)) { }
+                           LabelledProgress.For(progress, "warm-up"), cancel: cancel)) { }
             }
             for (int r = 0; r < _o.Repeats; r++)
             {
                 string of = string.Create(CultureInfo.InvariantCulture, $"{r + 1}/{_o.Repeats}");
                 if (_o.Compare)
                 {
-                    var b = _pipeline.Denoise(_settings, condition, none, LabelledProgress.For(progress, "full " + of), cancel);
+                    var b = _pipeline.Denoise(_settings, condition, none, LabelledProgress.For(progress, "full " + of), cancel: cancel);
                     baseSamples.Add(b.LatencySeconds);
                     if (baseline is null) baseline = b; else b.Dispose();
                 }
-                var a = _pipeline.Denoise(_settings, condition, _accel, LabelledProgress.For(progress, $"{_accel.Name} {of}"), cancel);
+                var a = _pipeline.Denoise(_settings, condition, _accel, LabelledProgress.For(progress, $"{_accel.Name} {of}"), cancel: cancel);
                 accelSamples.Add(a.LatencySeconds);
                 if (accelerated is null) accelerated = a; else a.Dispose();
             }

@@ -165,7 +165,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
                 session.BeginStep(step);
                 var v = Velocity(model, session, settings, condition, batched, x, schedule.Timesteps[i]); // [C, T, H, W]
                 var summary = session.EndStep(step, v);
-                var next = run.Step(v, i, x);
+                var next = run.Advance(v, i, x);
                 if (cuda) torch.cuda.synchronize();
                 observe?.Invoke(step, v, next);
                 next.DetachFromDisposeScope();
@@ -209,7 +209,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
         var accel = accelerator ?? new NoAccelerator();
         CheckAccelerator(settings, accel);
         using var condition = this.EncodeCondition(settings, progress, cancel);
-        var result = Denoise(settings, condition, accel, progress, cancel);
+        var result = Denoise(settings, condition, accel, progress, cancel: cancel);
         try
         {
             cancel.ThrowIfCancellationRequested();

@@ -64,10 +64,10 @@ public class SamplerContractTests
         {
             var s = schedule.Build(5, 1024);
             using var run = new EulerRule().Start(s);
-            using var next = run.Step(v, 2, x);
+            using var next = run.Advance(v, 2, x);
             using var expected = x.add(v.mul(s.Sigmas[3] - s.Sigmas[2]));
             Assert.True(TestModels.MaxAbsDiff(expected, next) < 1e-6);
-            Assert.Throws<ArgumentOutOfRangeException>(() => run.Step(v, 5, x));
+            Assert.Throws<ArgumentOutOfRangeException>(() => run.Advance(v, 5, x));
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class WanPipelineJobsTests : IDisposable
     private readonly string _root = CliRunner.TempDir();
 
     // 32x32, 5 frames → latent [16, 2, 4, 4], 2x2x2 = 8 tokens; 8 analysis blocks of 1x2x2 latent cells.
-    private ModelEntry TinyEntry(string dir) => WanModelEntry.FromFolder(dir) with
+    private static ModelEntry TinyEntry(string dir) => WanModelEntry.FromFolder(dir) with
     {
         Defaults = WanModelEntry.WanDefaults with { Width = 32, Height = 32, Frames = 5, Steps = 10 },
         JanoPreset = "warmup_steps=2,cooldown_steps=1,analyze_block_size=1x2x2,t_weight=0.5,d_distance=1",

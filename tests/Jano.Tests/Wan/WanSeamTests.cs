@@ -103,7 +103,7 @@ public class WanSeamTests(ITestOutputHelper log)
                 using var scope = NewDisposeScope();
                 var t = torch.full([2], run.Schedule.Timesteps[i]);
                 var v = model.Forward(latent, t, c, new JanoHooks(i == 0 ? 3 : 1 + i % 2, partition, cache, buffer, "Cond,Uncond"));
-                var next = run.Step(v, i, latent).DetachFromDisposeScope();
+                var next = run.Advance(v, i, latent).DetachFromDisposeScope();
                 latent.Dispose();
                 latent = next;
             }

@@ -53,13 +53,13 @@ public class WanUniPcTests(ITestOutputHelper log)
         using var v0 = WanFixtures.Read(File, "model_output.0");
         using var v1 = WanFixtures.Read(File, "model_output.1");
         using var first = rule.Start(schedule);
-        using var a0 = first.Step(v0, 0, x);
-        using var a1 = first.Step(v1, 1, a0);
-        Assert.Throws<InvalidOperationException>(() => first.Step(v1, 1, a1));
+        using var a0 = first.Advance(v0, 0, x);
+        using var a1 = first.Advance(v1, 1, a0);
+        Assert.Throws<InvalidOperationException>(() => first.Advance(v1, 1, a1));
         using var second = rule.Start(schedule);
-        Assert.Throws<InvalidOperationException>(() => second.Step(v1, 1, a0));
-        using var b0 = second.Step(v0, 0, x);
-        using var b1 = second.Step(v1, 1, b0);
+        Assert.Throws<InvalidOperationException>(() => second.Advance(v1, 1, a0));
+        using var b0 = second.Advance(v0, 0, x);
+        using var b1 = second.Advance(v1, 1, b0);
         Assert.True(TestModels.BitEqual(a1, b1));
     }
 
@@ -74,10 +74,10 @@ public class WanUniPcTests(ITestOutputHelper log)
         using var x = WanFixtures.Read(File, "sample.init");
         using var v0 = WanFixtures.Read(File, "model_output.0");
         using var v1 = WanFixtures.Read(File, "model_output.1");
-        using var u0 = uni.Step(v0, 0, x);
-        using var u1 = uni.Step(v1, 1, u0);
-        using var e0 = euler.Step(v0, 0, x);
-        using var e1 = euler.Step(v1, 1, e0);
+        using var u0 = uni.Advance(v0, 0, x);
+        using var u1 = uni.Advance(v1, 1, u0);
+        using var e0 = euler.Advance(v0, 0, x);
+        using var e1 = euler.Advance(v1, 1, e0);
         Assert.True(TestModels.MaxAbsDiff(e0, u0) < 1e-5);   // first step is first order: Euler in x0 form
         Assert.True(TestModels.MaxAbsDiff(e1, u1) > 1e-3);
     }
@@ -90,7 +90,7 @@ public class WanUniPcTests(ITestOutputHelper log)
         {
             using var v = WanFixtures.Read(file, $"model_output.{i}");
             using var expected = WanFixtures.Read(file, $"sample.{i}");
-            var next = sampler.Step(v, i, x);
+            var next = sampler.Advance(v, i, x);
             diffs.Add(TestModels.MaxAbsDiff(expected, next));
             x.Dispose();
             x = next;
