@@ -15,12 +15,14 @@ public sealed class AnalyzeCommand : Command<AnalyzeCommand.Settings>
         public string? Features { get; init; }
         [CommandOption("--tensor <NAME>")][Description("Which tensor of the file (needed when it holds several).")]
         public string? Tensor { get; init; }
-        [CommandOption("--model <NAME>")][Description("Run the paper's Section-3 study on this model instead.")]
+        [CommandOption("--model <NAME>")][Description("Run the paper's Section-3 study on this model (catalog name or checkpoint folder) instead.")]
         public string? Model { get; init; }
         [CommandOption("--accel-option <KV>")][Description("Analyzer options k=v,... (analyze_block_size, t_weight, d_strength, d_distance, enhance, static_thresh, medium_thresh).")]
         public string[] AccelOption { get; init; } = [];
-        [CommandOption("--samples <N>")][Description("Section-3 study: generations per class.")][DefaultValue(2)]
+        [CommandOption("--samples <N>")][Description("Section-3 study: generations per prompt.")][DefaultValue(2)]
         public int Samples { get; init; } = 2;
+        [CommandOption("--prompts <N>")][Description("Section-3 study: prompts, spread over the model's sample prompts (default: all; the classes of the Fashion-MNIST models).")]
+        public int? Prompts { get; init; }
         [CommandOption("--steps <N>")][Description("Section-3 study: denoising steps (default: the model's).")]
         public int? Steps { get; init; }
         [CommandOption("--threads <N>")]
@@ -49,8 +51,10 @@ public sealed class AnalyzeCommand : Command<AnalyzeCommand.Settings>
             AnsiConsole.MarkupLine($"wrote scores.safetensors, levels.png, analysis.json to {Markup.Escape(Path.GetFullPath(s.Out!))}");
             return 0;
         }
-        var study = StudyJob.Run(new ModelCatalog(CliApp.AssetsRoot), s.Model!, optionText, s.Samples, s.Threads, s.Out!,
-            null, cancellationToken, s.Steps);
+        var study = StudyJob.Run(new StudyOptions
+        {
+            Model = s.Model!, AnalyzerOptions = optionText, Prompts = s.Prompts, SamplesPerPrompt = s.Samples, Steps = s.Steps, Threads = s.Threads, OutDir = s.Out!,
+        }, new ModelCatalog(CliApp.AssetsRoot), null, cancellationToken);
         AnsiConsole.MarkupLine($"Spearman(complexity, convergence) = {study.Spearman:F3} over {study.Blocks} blocks x {study.Generations} generations");
         foreach (var row in study.Recognition)
             AnsiConsole.MarkupLine($"warm-up {row.WarmupSteps}: analyzer {row.AnalyzerAccuracy:F3}, FFT {row.FftAccuracy:F3}");

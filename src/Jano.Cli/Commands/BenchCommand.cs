@@ -3,7 +3,7 @@ using Jano.Core;
 using Jano.Engine.Bench;
 using Jano.Engine.Catalog;
 using Jano.Engine.Jobs;
-using Jano.Engine.Pipelines;
+using Jano.Engine.Pipelines.Wan;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -16,11 +16,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     {
         [CommandOption("--quick")][Description("2 prompts x 1 seed at half the model's steps (at least 10).")]
         public bool Quick { get; init; }
-        [CommandOption("--model <NAME>")][Description("Model name (see `jano models`).")][DefaultValue(ModelCatalog.DefaultModel)]
+        [CommandOption("--model <NAME>")][Description("Model name (see `jano models`) or a checkpoint folder.")][DefaultValue(ModelCatalog.DefaultModel)]
         public string Model { get; init; } = ModelCatalog.DefaultModel;
         [CommandOption("--methods <LIST>")][Description("Comma-separated methods (default: jano,jano+teacache,jano-target,teacache,magcache,easycache,pab,toca,ras).")]
         public string? Methods { get; init; }
-        [CommandOption("--prompts <N>")][DefaultValue(10)]
+        [CommandOption("--prompts <N>")][Description("Prompts, spread over the model's sample prompts (the classes of the Fashion-MNIST models).")][DefaultValue(10)]
         public int Prompts { get; init; } = 10;
         [CommandOption("--seeds <N>")][DefaultValue(2)]
         public int Seeds { get; init; } = 2;
@@ -76,10 +76,11 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     {
         if (!s.RandomWeights) throw new UsageException("--timing-only needs --random-weights (no checkpoint is loaded)");
         if (s.LevelFractions is null) throw new UsageException("--timing-only needs --level-fractions s,m,a");
-        var spec = ModelCatalog.WanSpecs.FirstOrDefault(w => string.Equals(w.Name, s.Model, StringComparison.OrdinalIgnoreCase))
-                   ?? throw new UsageException($"--timing-only takes a Wan model: {string.Join(", ", ModelCatalog.WanSpecs.Select(w => w.Name))}");
+        var wan = ModelCatalog.Entries.OfType<WanModelEntry>().ToArray();
+        var spec = wan.FirstOrDefault(w => string.Equals(w.Name, s.Model, StringComparison.OrdinalIgnoreCase))
+                   ?? throw new UsageException($"--timing-only takes a Wan model: {string.Join(", ", wan.Select(w => w.Name))}");
         long[] latent;
-        if (s.Latent is null) latent = WanPipeline.LatentShape(spec.Config, spec.Width, spec.Height, spec.Frames);
+        if (s.Latent is null) latent = WanPipeline.LatentShape(spec.Config, spec.Defaults.Width, spec.Defaults.Height, spec.Defaults.Frames);
         else
         {
             var parts = s.Latent.Split('x');

@@ -12,9 +12,9 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--model <NAME>")][Description("Model name (see `jano models`).")][DefaultValue(ModelCatalog.DefaultModel)]
+        [CommandOption("--model <NAME>")][Description("Model name (see `jano models`) or a checkpoint folder.")][DefaultValue(ModelCatalog.DefaultModel)]
         public string Model { get; init; } = ModelCatalog.DefaultModel;
-        [CommandOption("--prompts <N>")][Description("Prompts for the step-cache signals (classes spread evenly).")][DefaultValue(10)]
+        [CommandOption("--prompts <N>")][Description("Prompts for the step-cache signals (spread evenly over the model's sample prompts).")][DefaultValue(10)]
         public int Prompts { get; init; } = 10;
         [CommandOption("--jano-prompts <N>")][Description("Of those, prompts for Jano's table.")][DefaultValue(4)]
         public int JanoPrompts { get; init; } = 4;
@@ -24,18 +24,18 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         public int? Steps { get; init; }
         [CommandOption("--threads <N>")][Description("Intra-op CPU threads (recorded).")]
         public int? Threads { get; init; }
-        [CommandOption("--out <FILE>")][Description("Output file (default: calibration.json beside the model's weights).")]
+        [CommandOption("--out <FILE>")][Description("Output file (default: calibration.json beside the model's weights or in its checkpoint folder).")]
         public string? Out { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var catalog = new ModelCatalog(CliApp.AssetsRoot);
+        var entry = new ModelCatalog(CliApp.AssetsRoot).Resolve(s.Model);
         var options = new CalibrateOptions
         {
-            Model = s.Model, Prompts = s.Prompts, JanoPrompts = s.JanoPrompts, Seeds = s.Seeds, Steps = s.Steps, Threads = s.Threads, OutFile = s.Out,
+            Entry = entry, Prompts = s.Prompts, JanoPrompts = s.JanoPrompts, Seeds = s.Seeds, Steps = s.Steps, Threads = s.Threads, OutFile = s.Out,
         };
-        var c = CalibrateJob.Execute(options, catalog, line => Console.Out.WriteLine(line), cancellationToken);
+        var c = CalibrateJob.Execute(options, new ModelCatalog(CliApp.AssetsRoot), line => Console.Out.WriteLine(line), cancellationToken);
         var table = new Table().AddColumn("method").AddColumn("calibrated options");
         foreach (var (method, text) in c.Options) table.AddRow(Markup.Escape(method), Markup.Escape(text));
         CliOutput.Write(table);
@@ -43,7 +43,7 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         foreach (var r in c.JanoRows)
             jano.AddRow(string.Create(CultureInfo.InvariantCulture, $"{r.StaticThresh}/{r.MediumThresh}"), F(r.Skipped), F(r.Psnr), F(r.L1Cost), F(r.L1Share), F(r.L2Cost), F(r.L2Share));
         CliOutput.Write(jano);
-        AnsiConsole.MarkupLine(Markup.Escape($"threads {c.Threads}; wrote {Path.GetFullPath(s.Out ?? catalog.CalibrationPath(ModelCatalog.Find(s.Model)))}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"threads {c.Threads}; wrote {Path.GetFullPath(s.Out ?? entry.CalibrationPath)}"));
         return 0;
     }
 

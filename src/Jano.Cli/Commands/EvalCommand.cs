@@ -29,20 +29,21 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var spec = ModelCatalog.Find(s.Model);
+        var catalog = new ModelCatalog(CliApp.AssetsRoot);
+        var entry = catalog.Resolve(s.Model);
         var options = new EvalOptions
         {
-            Model = spec.Name,
+            Model = s.Model,
             Samples = s.Samples,
             Steps = s.Steps,
             Threads = s.Threads,
-            OutDir = s.Out ?? Path.Combine("out", "eval-" + spec.Name),
+            OutDir = s.Out ?? Path.Combine("out", "eval-" + entry.Name),
             DataDirectory = s.Data,
             ClassifierPath = s.Classifier,
         };
-        using var job = EvalJob.Prepare(options, new ModelCatalog(CliApp.AssetsRoot));
-        AnsiConsole.MarkupLine($"eval [bold]{spec.Name}[/] ({Markup.Escape(job.Loaded.WeightsSource)}): {job.SamplesPerClass} per class, " +
-                               $"{job.Request.Steps} steps, guidance {job.Request.Guidance}, full vs jano");
+        using var job = EvalJob.Prepare(options, catalog);
+        AnsiConsole.MarkupLine($"eval [bold]{Markup.Escape(entry.Name)}[/] ({Markup.Escape(job.Pipeline.WeightsSource)}): {job.SamplesPerClass} per class, " +
+                               $"{job.Settings.Steps} steps, guidance {job.Settings.Guidance}, full vs jano");
         var report = job.Run((phase, done, total) =>
         {
             if (phase == "generate") Console.WriteLine($"generated class {done}/{total}");

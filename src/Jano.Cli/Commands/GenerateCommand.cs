@@ -3,6 +3,7 @@ using System.Globalization;
 using Jano.Core;
 using Jano.Engine.Catalog;
 using Jano.Engine.Jobs;
+using Jano.Engine.Pipelines;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -15,9 +16,9 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
     {
         [CommandOption("--prompt <TEXT>")][Description("What to generate (for the Fashion-MNIST models: a class name).")]
         public string? Prompt { get; init; }
-        [CommandOption("--model <NAME>")][Description("Model name (see `jano models`) or a Wan2.1-T2V checkpoint folder.")][DefaultValue(ModelCatalog.DefaultModel)]
+        [CommandOption("--model <NAME>")][Description("Model name (see `jano models`) or a checkpoint folder (Wan2.1-T2V release or Diffusers layout).")][DefaultValue(ModelCatalog.DefaultModel)]
         public string Model { get; init; } = ModelCatalog.DefaultModel;
-        [CommandOption("--accel <NAME>")][Description("Accelerator: none, jano, teacache, magcache, easycache, pab, toca or ras.")][DefaultValue("none")]
+        [CommandOption("--accel <NAME>")][Description("Accelerator: none, jano, jano+teacache, teacache, magcache, easycache, pab, toca or ras.")][DefaultValue("none")]
         public string Accel { get; init; } = "none";
         [CommandOption("--accel-option <KV>")][Description("Accelerator options k=v,... (e.g. static_thresh=0.3,analyze_block_size=2x4x4); may repeat.")]
         public string[] AccelOption { get; init; } = [];
@@ -45,14 +46,14 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         public string Out { get; init; } = "out";
         [CommandOption("--device <DEV>")][Description("cpu or cuda.")][DefaultValue("cpu")]
         public string Device { get; init; } = "cpu";
-        [CommandOption("--dtype <T>")][Description("float32 or bfloat16 (default: float32; bfloat16 for a Wan2.1 folder).")]
+        [CommandOption("--dtype <T>")][Description("float32 or bfloat16 (default: the model's; float32, bfloat16 for Wan2.1).")]
         public string? DType { get; init; }
 
-        [CommandOption("--sampler <NAME>")][Description("Wan2.1 folders: unipc (default) or euler.")]
+        [CommandOption("--sampler <NAME>")][Description("unipc or euler (default: the model's; euler, unipc for Wan2.1).")]
         public string? Sampler { get; init; }
         [CommandOption("--max-memory <GIB>")][Description("Refuse runs estimated to need more memory than this (GiB; default: the machine's physical memory).")]
         public double? MaxMemory { get; init; }
-        [CommandOption("--sequential-branches")][Description("Run cond and uncond as two forwards instead of one batch of 2.")]
+        [CommandOption("--sequential-branches")][Description("Run cond and uncond as two forwards instead of one batch of 2 (Wan2.1 always does).")]
         public bool SequentialBranches { get; init; }
 
         public override ValidationResult Validate() =>
@@ -81,12 +82,12 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             Device = s.Device,
             DType = s.DType,
             Sampler = s.Sampler,
-            BatchBranches = !s.SequentialBranches,
+            BatchBranches = s.SequentialBranches ? false : null,
             MaxMemoryGiB = s.MaxMemory,
         };
         using var job = GenerateJob.Prepare(options, new ModelCatalog(CliApp.AssetsRoot));
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(job.ModelName)}[/] ({Markup.Escape(job.WeightsSource)}), prompt [bold]{Markup.Escape(options.Prompt)}[/], " +
-                               $"{job.Request.Steps} steps, guidance {job.Request.Guidance}, seed {options.Seed}, accel [bold]{job.Accelerator.Name}[/]");
+                               $"{job.Settings.Steps} steps, guidance {job.Settings.Guidance}, seed {options.Seed}, accel [bold]{job.Accelerator.Name}[/]");
         if (job.Accelerator.Options.Count > 0)
             AnsiConsole.MarkupLine("options: " + Markup.Escape(string.Join(",", job.Accelerator.Options.Select(kv => $"{kv.Key}={kv.Value}"))));
 
@@ -97,12 +98,13 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
             AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(ctx =>
                 {
-                    var tasks = new Dictionary<string, ProgressTask>();
-                    r = job.Run((phase, i, n) =>
+                    var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                    r = job.Run(new SyncProgress<GenerationProgress>(p =>
                     {
-                        if (!tasks.TryGetValue(phase, out var t)) tasks[phase] = t = ctx.AddTask(phase, maxValue: n);
-                        t.Value = i;
-                    }, cancellationToken);
+                        string key = p.Stage == GenerationStage.Denoise ? p.Run : p.Stage.ToString().ToLowerInvariant();
+                        if (!tasks.TryGetValue(key, out var t)) tasks[key] = t = ctx.AddTask(Markup.Escape(key), maxValue: Math.Max(1, p.Steps));
+                        t.Value = p.Stage == GenerationStage.Denoise ? p.Step : t.MaxValue;
+                    }), cancellationToken);
                 });
             report = r!;
         }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Jano.Engine.Catalog;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -8,35 +7,34 @@ namespace Jano.Cli.Commands;
 /// <summary><c>jano models</c>: the model and accelerator catalogs.</summary>
 public sealed class ModelsCommand : Command
 {
+    private static string I(IFormattable v) => v.ToString(null, System.Globalization.CultureInfo.InvariantCulture);
+
     public override int Execute(CommandContext context, CancellationToken cancellationToken)
     {
         var catalog = new ModelCatalog(CliApp.AssetsRoot);
-        var table = new Table().AddColumns("model", "weights", "size", "frames", "steps", "guidance", "shift", "description");
-        foreach (var s in ModelCatalog.Specs)
+        var entries = ModelCatalog.Entries.Select(catalog.Bind).ToList();
+        var table = new Table().AddColumns("model", "weights", "size", "frames", "steps", "guidance", "shift", "sampler", "description");
+        foreach (var e in entries)
         {
-            table.AddRow(s.Name, catalog.HasWeights(s) ? "trained" : "random (seeded)", $"{s.Width}x{s.Height}", s.Frames.ToString(CultureInfo.InvariantCulture),
-                s.Steps.ToString(CultureInfo.InvariantCulture), s.Guidance.ToString(CultureInfo.InvariantCulture), s.Shift.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Description));
-        }
-        foreach (var w in ModelCatalog.WanSpecs)
-        {
-            table.AddRow(w.Name, "bring your own (--model PATH)", $"{w.Width}x{w.Height}", w.Frames.ToString(CultureInfo.InvariantCulture),
-                w.Steps.ToString(CultureInfo.InvariantCulture), w.Guidance.ToString(CultureInfo.InvariantCulture), w.Shift.ToString(CultureInfo.InvariantCulture), Markup.Escape(w.Description));
+            var d = e.Defaults;
+            table.AddRow(Markup.Escape(e.Name), Markup.Escape(e.WeightsStatus), $"{d.Width}x{d.Height}", I(d.Frames), I(d.Steps), I(d.Guidance), I(d.Shift),
+                d.Sampler, Markup.Escape(e.Description));
         }
         CliOutput.Write(table);
-        AnsiConsole.MarkupLine("prompts: " + Markup.Escape(string.Join(", ", FashionMnistClasses.Names)) + " (case-insensitive; t-shirt and top accepted)");
+        AnsiConsole.MarkupLine("prompts: " + Markup.Escape(string.Join(", ", FashionMnistClasses.Names)) + " (Fashion-MNIST models, case-insensitive; t-shirt and top accepted); Wan2.1: free text");
         var accels = new Table().AddColumns("accelerator", "description");
         foreach (var n in AcceleratorCatalog.Names) accels.AddRow(n, Markup.Escape(AcceleratorCatalog.Describe(n)));
         CliOutput.Write(accels);
-        foreach (var s in ModelCatalog.Specs)
+        foreach (var e in entries)
         {
-            AnsiConsole.MarkupLine($"{s.Name} jano preset: " + Markup.Escape(s.JanoPreset));
-            var calibration = File.Exists(catalog.CalibrationPath(s)) ? catalog.Calibration(s) : null;
-            AnsiConsole.MarkupLine(Markup.Escape(calibration is null
-                ? $"{s.Name} calibration: none (TeaCache/MagCache use their identity defaults; run `jano calibrate --model {s.Name}`)"
-                : $"{s.Name} calibration: {catalog.CalibrationPath(s)} ({string.Join(", ", calibration.Options.Keys)}; {calibration.Steps} steps, {calibration.Threads} thread(s))"));
+            AnsiConsole.MarkupLine($"{Markup.Escape(e.Name)} jano preset: " + Markup.Escape(e.JanoPreset));
+            var calibration = e.LoadCalibration();
+            AnsiConsole.MarkupLine(Markup.Escape(calibration is not null
+                ? $"{e.Name} calibration: {e.CalibrationPath} ({string.Join(", ", calibration.Options.Keys)}; {calibration.Steps} steps, {calibration.Threads} thread(s))"
+                : e.HasWeights
+                    ? $"{e.Name} calibration: none (TeaCache/MagCache use their identity defaults; run `jano calibrate --model {e.Name}`)"
+                    : $"{e.Name} calibration: none; weights: bring your own (--model PATH), `jano calibrate --model PATH` writes PATH/calibration.json"));
         }
-        foreach (var w in ModelCatalog.WanSpecs)
-            AnsiConsole.MarkupLine($"{w.Name} jano preset: " + Markup.Escape(w.JanoPreset) + "; weights: bring your own (--model PATH)");
         return 0;
     }
 }

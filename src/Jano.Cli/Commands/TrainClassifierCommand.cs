@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using Jano.Core;
 using Jano.Engine.Catalog;
+using Jano.Engine.Pipelines.Dit;
 using Jano.Engine.Jobs;
 using Jano.Training;
 using Jano.Training.Classifier;
@@ -39,16 +40,16 @@ public sealed class TrainClassifierCommand : Command<TrainClassifierCommand.Sett
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var spec = ModelCatalog.Find(s.Model!);
-        if (spec.ClassifierFile.Length == 0) throw new UsageException($"model '{spec.Name}' has no evaluation classifier");
+        var spec = (DitModelEntry)new ModelCatalog(CliApp.AssetsRoot).Bind(DitModelEntry.Find(s.Model!));
+        if (spec.ClassifierPath is not { } classifierPath) throw new UsageException($"model '{spec.Name}' has no evaluation classifier");
         var options = new ClassifierTrainOptions { Epochs = s.Epochs, BatchSize = s.Batch, LearningRate = s.LearningRate, Seed = s.Seed };
         options.Validate();
-        var output = s.Out ?? new ModelCatalog(CliApp.AssetsRoot).ClassifierPath(spec);
+        var output = s.Out ?? classifierPath;
         RuntimeSettings.EnsureWritableDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         int threads = RuntimeSettings.ApplyThreads(s.Threads);
         var train = FashionMnist.Load(s.Data, "train");
         var test = FashionMnist.Load(s.Data, "t10k");
-        IFrameSampler sampler = spec.IsVideo ? new ClipFrameSampler(new ClipSource(train, spec.Frames)) : new ImageFrameSampler(train);
+        IFrameSampler sampler = spec.IsVideo ? new ClipFrameSampler(new ClipSource(train, spec.Defaults.Frames)) : new ImageFrameSampler(train);
         torch.manual_seed(s.Seed);
         using var model = new FrameClassifier();
         AnsiConsole.MarkupLine($"training the {(spec.IsVideo ? "frame " : "")}classifier for {spec.Name}: {model.parameters().Sum(p => p.numel())} parameters, " +
@@ -61,7 +62,7 @@ public sealed class TrainClassifierCommand : Command<TrainClassifierCommand.Sett
         // Image: accuracy on the test split. Video: the ceiling, accuracy on frames of clips built from the test split
         // (the same set jano eval measures).
         var check = spec.IsVideo
-            ? FrameSet.FromClips(new ClipSource(test, spec.Frames), 100, EvalJob.CeilingSeed)
+            ? FrameSet.FromClips(new ClipSource(test, spec.Defaults.Frames), 100, EvalJob.CeilingSeed)
             : FrameSet.FromImages(test);
         double acc = model.Classify(check.Pixels, check.Count).Accuracy(check.Labels);
         string key = spec.IsVideo ? "frame classifier ceiling" : "classifier test acc";

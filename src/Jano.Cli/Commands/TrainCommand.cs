@@ -4,7 +4,7 @@ using System.Text.Json;
 using Jano.Core;
 using Jano.Core.IO;
 using Jano.Core.Weights;
-using Jano.Engine.Catalog;
+using Jano.Engine.Pipelines.Dit;
 using Jano.Engine.Jobs;
 using Jano.Models.Dit;
 using Jano.Training;
@@ -59,11 +59,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        var spec = ModelCatalog.Find(s.Model!);
+        var spec = DitModelEntry.Find(s.Model!);
         RuntimeSettings.EnsureWritableDirectory(s.Out!);
         int threads = RuntimeSettings.ApplyThreads(s.Threads);
         var train = FashionMnist.Load(s.Data, "train");
-        ISampleSource source = spec.IsVideo ? new ClipSource(train, spec.Frames) : new ImageSource(train);
+        ISampleSource source = spec.IsVideo ? new ClipSource(train, spec.Defaults.Frames) : new ImageSource(train);
         if (!source.Shape.SequenceEqual(spec.LatentShape))
             throw new UsageException($"sample shape [{string.Join(", ", source.Shape)}] does not match the model's latent [{string.Join(", ", spec.LatentShape)}]");
         var options = new TrainOptions

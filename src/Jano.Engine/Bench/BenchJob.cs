@@ -33,21 +33,24 @@ public static class BenchJob
 
     private sealed record Run(string Method, string Setting, IAccelerator Accelerator, bool Off);
 
-    /// <summary>Runs the bench; <paramref name="progress"/> gets one line per finished run. Returns every record (resumed ones included).</summary>
+    /// <summary>Runs the bench on any model's pipeline; <paramref name="progress"/> gets one line per finished run. Returns
+    /// every record (resumed ones included).</summary>
     public static IReadOnlyList<BenchRecord> Execute(BenchOptions o, ModelCatalog catalog, Action<string>? progress = null, CancellationToken cancel = default)
     {
-        var spec = o.Spec ?? ModelCatalog.Find(o.Model);
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var entry = o.Entry is { } given ? catalog.Bind(given) : catalog.Resolve(o.Model);
         int prompts = o.Quick ? 2 : o.Prompts;
         int seeds = o.Quick ? 1 : o.Seeds;
         int offPairs = o.Quick ? Math.Min(1, o.OffPairs) : o.OffPairs;
-        int steps = o.Steps ?? (o.Quick ? Math.Max(10, spec.Steps / 2) : spec.Steps);
-        if (prompts < 1 || prompts > FashionMnistClasses.Names.Count) throw new UsageException($"--prompts ({prompts}) must be in 1..{FashionMnistClasses.Names.Count}");
+        int steps = o.Steps ?? (o.Quick ? Math.Max(10, entry.Defaults.Steps / 2) : entry.Defaults.Steps);
+        var promptNames = entry.SpreadPrompts(prompts);
         if (seeds < 1) throw new UsageException($"--seeds ({seeds}) must be at least 1");
         if (o.Repeats < 1) throw new UsageException($"--repeats ({o.Repeats}) must be at least 1");
         if (offPairs < 0) throw new UsageException($"--off-pairs ({offPairs}) must not be negative");
         if (steps < 2) throw new UsageException($"--steps ({steps}) must be at least 2");
         var methods = (o.Methods is { Count: > 0 } m ? m : BenchSettings.Methods).Select(x => x.Trim().ToLowerInvariant()).Distinct().ToArray();
-        var calibration = catalog.Calibration(spec);
+        var calibration = entry.LoadCalibration();
         var groups = new List<List<Run>>();
         foreach (var method in methods)
         {
@@ -55,20 +58,16 @@ public static class BenchJob
                 throw new UsageException($"unknown method '{method}' for --methods; valid: {string.Join(", ", BenchSettings.Methods)}");
             var accel = BenchSettings.AcceleratorName(method);
             var group = BenchSettings.For(method, steps)
-                .Select(x => new Run(method, x.Label, AcceleratorCatalog.Create(accel, spec, x.Options, calibration), false)).ToList();
-            group.Add(new Run(method, BenchSettings.OffLabel, AcceleratorCatalog.Create(accel, spec, BenchSettings.Off(method), calibration), true));
+                .Select(x => new Run(method, x.Label, AcceleratorCatalog.Create(accel, entry, x.Options, calibration), false)).ToList();
+            group.Add(new Run(method, BenchSettings.OffLabel, AcceleratorCatalog.Create(accel, entry, BenchSettings.Off(method), calibration), true));
             groups.Add(group);
         }
         RuntimeSettings.EnsureWritableDirectory(o.OutDir);
         int threads = RuntimeSettings.ApplyThreads(o.Threads);
-        using var loaded = catalog.Load(spec, LoadOptions.CpuFloat32);
-        var descriptor = loaded.Model.Describe(spec.LatentShape);
-        foreach (var r in groups.SelectMany(g => g))
-        {
-            using var noise = TorchSharp.torch.zeros(spec.LatentShape);
-            using var _ = r.Accelerator.Begin(descriptor, new GenerationPlan(steps, new double[steps + 1],
-                spec.Guidance != 1.0 ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond], noise));
-        }
+        using var pipeline = entry.CreatePipeline(LoadOptions.Cpu);
+        var byPrompt = promptNames.ToDictionary(p => p, p => pipeline.Resolve(new GenerationRequest { Prompt = p, Steps = steps }), StringComparer.Ordinal);
+        var first = byPrompt[promptNames[0]];
+        foreach (var r in groups.SelectMany(g => g)) pipeline.CheckAccelerator(first, r.Accelerator);
 
         var jsonl = Path.Combine(o.OutDir, "bench.jsonl");
         var records = new List<BenchRecord>();
@@ -76,93 +75,115 @@ public static class BenchJob
         else if (File.Exists(jsonl)) File.Delete(jsonl);
         var done = records.Select(r => r.Key).ToHashSet();
 
-        var promptNames = Enumerable.Range(0, prompts).Select(i => FashionMnistClasses.Names[i * FashionMnistClasses.Names.Count / prompts]).ToArray();
-        var pipeline = loaded.Pipeline;
-        var tally = new FlopTally();
-        double fullFlops = FlopModel.FullForward(descriptor) * steps * (spec.Guidance != 1.0 ? 2 : 1);
-        bool warmed = false;
-        int pairIndex = -1;
-        foreach (var prompt in promptNames)
-        for (int s = 0; s < seeds; s++)
+        // (prompt, seed, pair index) of every pair, and the prompts that still have runs to do
+        var pairs = promptNames.SelectMany(p => Enumerable.Range(0, seeds).Select(s => (Prompt: p, Seed: 42L + s)))
+            .Select((x, i) => (x.Prompt, x.Seed, Index: i)).ToList();
+        bool Pending(string prompt, long seed, int index) =>
+            !done.Contains(BenchRecord.RunKey(FullMethod, FullSetting, prompt, seed))
+            || groups.Any(g => g.Any(r => (index < offPairs || !r.Off) && !done.Contains(BenchRecord.RunKey(r.Method, r.Setting, prompt, seed))));
+        var todo = pairs.Where(p => Pending(p.Prompt, p.Seed, p.Index)).Select(p => p.Prompt).Distinct(StringComparer.Ordinal).ToArray();
+        var conditions = new Dictionary<string, EncodedCondition>(StringComparer.Ordinal);
+        try
         {
-            pairIndex++;
-            long seed = 42 + s;
-            bool withOff = pairIndex < offPairs;
-            var pending = groups
-                .Select(g => g.Where(r => (withOff || !r.Off) && !done.Contains(BenchRecord.RunKey(r.Method, r.Setting, prompt, seed))).ToList())
-                .Where(g => g.Count > 0).ToList();
-            bool fullDone = done.Contains(BenchRecord.RunKey(FullMethod, FullSetting, prompt, seed));
-            if (pending.Count == 0 && fullDone) continue;
-            int rotation = pending.Count > 0 ? pairIndex % pending.Count : 0;
-            pending = pending.Skip(rotation).Concat(pending.Take(rotation)).ToList();
-            var request = new GenerationRequest
-            {
-                Prompt = prompt, Steps = steps, Seed = seed, Guidance = spec.Guidance, Shift = spec.Shift, LatentShape = spec.LatentShape,
-            };
-            if (!warmed)
-            {
-                using (pipeline.Generate(request, new NoAccelerator(), cancel: cancel)) { }
-                foreach (var g in groups)
-                    using (pipeline.Generate(request, g[0].Accelerator, cancel: cancel)) { }
-                warmed = true;
-            }
-
-            // time full compute and every pending run, interleaved; outputs of the first repeat are kept
-            var none = new FlopCountingAccelerator(new NoAccelerator(), tally);
-            var fullSamples = new List<double>();
-            GenerationResult? fullResult = null;
-            double fullCount = 0;
-            var results = new Dictionary<Run, (GenerationResult Result, List<double> Samples, double Flops)>();
-            try
-            {
-                for (int rep = 0; rep < o.Repeats; rep++)
-                {
-                    TimeFull();
-                    for (int gi = 0; gi < pending.Count; gi++)
-                    {
-                        foreach (var r in pending[gi])
-                        {
-                            cancel.ThrowIfCancellationRequested();
-                            var res = pipeline.Generate(request, new FlopCountingAccelerator(r.Accelerator, tally), cancel: cancel);
-                            if (results.TryGetValue(r, out var kept)) { kept.Samples.Add(res.LatencySeconds); res.Dispose(); }
-                            else results[r] = (res, [res.LatencySeconds], tally.Flops);
-                        }
-                        if (gi % 2 == 1 || gi == pending.Count - 1) TimeFull();
-                    }
-                }
-                var fullFrames = FrameConverter.ToRgbFrames(fullResult!.Latent);
-                double fullMedian = GenerationResult.Median(fullSamples);
-                if (!fullDone)
-                    Add(Record(spec, loaded.WeightsSource, FullMethod, FullSetting, new NoAccelerator(), prompt, seed, threads, steps,
-                        fullResult, fullSamples.ToArray(), fullMedian, fullFrames, fullCount, fullFlops));
-                foreach (var r in pending.SelectMany(g => g))
-                {
-                    var (result, samples, flops) = results[r];
-                    Add(Record(spec, loaded.WeightsSource, r.Method, r.Setting, r.Accelerator, prompt, seed, threads, steps,
-                        result, samples.ToArray(), fullMedian, fullFrames, flops, fullFlops));
-                }
-            }
-            finally
-            {
-                fullResult?.Dispose();
-                foreach (var v in results.Values) v.Result.Dispose();
-            }
-
-            void TimeFull()
-            {
-                var res = pipeline.Generate(request, none, cancel: cancel);
-                fullSamples.Add(res.LatencySeconds);
-                if (fullResult is null) { fullResult = res; fullCount = tally.Flops; }
-                else res.Dispose();
-            }
+            // every prompt encoded up front: a large text encoder is built once and freed before the denoiser loads
+            var encoded = pipeline.EncodeConditions(todo.Select(p => byPrompt[p]).ToArray(), cancel: cancel);
+            for (int i = 0; i < todo.Length; i++) conditions[todo[i]] = encoded[i];
+            RunPairs();
+        }
+        finally
+        {
+            foreach (var c in conditions.Values) c.Dispose();
         }
 
-        var all = records.Where(r => r.Model == spec.Name).ToList();
+        var all = records.Where(r => r.Model == entry.Name).ToList();
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "bench.json"), JsonSerializer.Serialize(all, ReportJson.Options));
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "bench.md"), BenchReport.Markdown(all, o.Quick));
         BenchReport.Frontier(Path.Combine(o.OutDir, "frontier.png"), all);
         BenchReport.Levels(Path.Combine(o.OutDir, "levels.png"), all);
         return all;
+
+        void RunPairs()
+        {
+            var tally = new FlopTally();
+            var descriptor = pipeline.Describe(first);
+            double fullFlops = FlopModel.FullForward(descriptor) * steps * (first.Cfg ? 2 : 1);
+            bool warmed = false;
+            foreach (var (prompt, seed, pairIndex) in pairs)
+            {
+                bool withOff = pairIndex < offPairs;
+                var pending = groups
+                    .Select(g => g.Where(r => (withOff || !r.Off) && !done.Contains(BenchRecord.RunKey(r.Method, r.Setting, prompt, seed))).ToList())
+                    .Where(g => g.Count > 0).ToList();
+                bool fullDone = done.Contains(BenchRecord.RunKey(FullMethod, FullSetting, prompt, seed));
+                if (pending.Count == 0 && fullDone) continue;
+                int rotation = pending.Count > 0 ? pairIndex % pending.Count : 0;
+                pending = pending.Skip(rotation).Concat(pending.Take(rotation)).ToList();
+                var settings = byPrompt[prompt] with { Seed = seed };
+                var condition = conditions[prompt];
+                if (!warmed)
+                {
+                    using (pipeline.Denoise(settings, condition, new NoAccelerator(), cancel: cancel)) { }
+                    foreach (var g in groups)
+                        using (pipeline.Denoise(settings, condition, g[0].Accelerator, cancel: cancel)) { }
+                    warmed = true;
+                }
+
+                // time full compute and every pending run, interleaved; outputs of the first repeat are kept
+                var none = new FlopCountingAccelerator(new NoAccelerator(), tally);
+                var fullSamples = new List<double>();
+                GenerationResult? fullResult = null;
+                double fullCount = 0;
+                var results = new Dictionary<Run, (GenerationResult Result, List<double> Samples, double Flops)>();
+                try
+                {
+                    for (int rep = 0; rep < o.Repeats; rep++)
+                    {
+                        TimeFull();
+                        for (int gi = 0; gi < pending.Count; gi++)
+                        {
+                            foreach (var r in pending[gi])
+                            {
+                                cancel.ThrowIfCancellationRequested();
+                                var res = pipeline.Denoise(settings, condition, new FlopCountingAccelerator(r.Accelerator, tally), cancel: cancel);
+                                if (results.TryGetValue(r, out var kept)) { kept.Samples.Add(res.LatencySeconds); res.Dispose(); }
+                                else results[r] = (res, [res.LatencySeconds], tally.Flops);
+                            }
+                            if (gi % 2 == 1 || gi == pending.Count - 1) TimeFull();
+                        }
+                    }
+                    var fullFrames = DecodeRgb(fullResult!);
+                    double fullMedian = GenerationResult.Median(fullSamples);
+                    if (!fullDone)
+                        Add(Record(entry.Name, pipeline.WeightsSource, FullMethod, FullSetting, new NoAccelerator(), prompt, seed, threads, steps,
+                            fullResult!, fullFrames, fullSamples.ToArray(), fullMedian, fullFrames, fullCount, fullFlops));
+                    foreach (var r in pending.SelectMany(g => g))
+                    {
+                        var (result, samples, flops) = results[r];
+                        Add(Record(entry.Name, pipeline.WeightsSource, r.Method, r.Setting, r.Accelerator, prompt, seed, threads, steps,
+                            result, DecodeRgb(result), samples.ToArray(), fullMedian, fullFrames, flops, fullFlops));
+                    }
+                }
+                finally
+                {
+                    fullResult?.Dispose();
+                    foreach (var v in results.Values) v.Result.Dispose();
+                }
+
+                void TimeFull()
+                {
+                    var res = pipeline.Denoise(settings, condition, none, cancel: cancel);
+                    fullSamples.Add(res.LatencySeconds);
+                    if (fullResult is null) { fullResult = res; fullCount = tally.Flops; }
+                    else res.Dispose();
+                }
+            }
+        }
+
+        IReadOnlyList<RgbFrame> DecodeRgb(GenerationResult result)
+        {
+            using var frames = pipeline.Decode(result.Latent);
+            return FrameConverter.ToRgbFrames(frames);
+        }
 
         void Add(BenchRecord rec)
         {
@@ -170,20 +191,22 @@ public static class BenchJob
             done.Add(rec.Key);
             using (var w = new StreamWriter(jsonl, append: true))
                 w.WriteLine(JsonSerializer.Serialize(rec));
-            progress?.Invoke($"{rec.Method} {rec.Setting} '{rec.Prompt}' seed {rec.Seed}: {rec.LatencyMedian:F3} s, " +
-                             $"{rec.Speedup:F2}x (ideal {rec.IdealSpeedup:F2}x), PSNR {(rec.Identical ? "identical" : rec.Psnr.ToString("F2", CultureInfo.InvariantCulture))}");
+            progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                $"{rec.Method} {rec.Setting} '{rec.Prompt}' seed {rec.Seed}: {rec.LatencyMedian:F3} s, " +
+                $"{rec.Speedup:F2}x (ideal {rec.IdealSpeedup:F2}x), PSNR {(rec.Identical ? "identical" : rec.Psnr.ToString("F2", CultureInfo.InvariantCulture))}"));
         }
     }
 
-    private static BenchRecord Record(ModelSpec spec, string weights, string method, string setting, IAccelerator accel, string prompt, long seed,
-        int threads, int steps, GenerationResult result, double[] samples, double fullMedian, IReadOnlyList<RgbFrame> fullFrames, double flops, double fullFlops)
+    private static BenchRecord Record(string model, string weights, string method, string setting, IAccelerator accel, string prompt, long seed,
+        int threads, int steps, GenerationResult result, IReadOnlyList<RgbFrame> frames, double[] samples, double fullMedian,
+        IReadOnlyList<RgbFrame> fullFrames, double flops, double fullFlops)
     {
-        var q = ImageQuality.Compare(FrameConverter.ToRgbFrames(result.Latent), fullFrames);
+        var q = ImageQuality.Compare(frames, fullFrames);
         double median = GenerationResult.Median(samples);
         using var process = Process.GetCurrentProcess();
         return new BenchRecord
         {
-            Model = spec.Name,
+            Model = model,
             Weights = weights,
             Method = method,
             Setting = setting,

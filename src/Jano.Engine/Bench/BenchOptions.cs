@@ -5,11 +5,13 @@ namespace Jano.Engine.Bench;
 /// <summary>Everything <c>jano bench</c> takes.</summary>
 public sealed record BenchOptions
 {
+    /// <summary>A catalog name or a checkpoint folder.</summary>
     public string Model { get; init; } = ModelCatalog.DefaultModel;
-    /// <summary>A model spec not in the catalog (tests use a tiny one); overrides <see cref="Model"/>.</summary>
-    public ModelSpec? Spec { get; init; }
+    /// <summary>A model entry not in the catalog (tests use tiny ones); overrides <see cref="Model"/>.</summary>
+    public ModelEntry? Entry { get; init; }
     /// <summary>Methods to compare with full compute (default: all of <see cref="BenchSettings.Methods"/>).</summary>
     public IReadOnlyList<string>? Methods { get; init; }
+    /// <summary>Prompts, spread over the model's sample prompts (the class names for the Fashion-MNIST models).</summary>
     public int Prompts { get; init; } = 10;
     public int Seeds { get; init; } = 2;
     /// <summary>Timed repeats per run (latency samples).</summary>

@@ -20,8 +20,9 @@ namespace Jano.Engine.Calibration;
 /// token-steps, PSNR against full, and level-1/2 step costs; from it the per-step <c>overhead</c> of the cost model
 /// (least squares of cost = overhead + (1 − overhead)·share) and the <c>psnr_table</c> used by <c>target_psnr</c>.</item>
 /// </list>
-/// The result is written atomically (default: <c>calibration.json</c> beside the weights) and picked up by the
-/// accelerator catalog for that model.
+/// Runs on any model's pipeline (prompts spread over its sample prompts; each prompt encoded once, before the denoiser
+/// loads); PSNR compares decoded frames. The result is written atomically (default: the model's <c>calibration.json</c>,
+/// beside its weights or in its checkpoint folder) and picked up by the accelerator catalog for that model.
 /// </summary>
 public static class CalibrateJob
 {
@@ -29,50 +30,58 @@ public static class CalibrateJob
     public static IReadOnlyList<(double Static, double Medium)> JanoPairs { get; } =
         [(0.1, 0.3), (0.2, 0.5), (0.2, 0.6), (0.3, 0.7), (0.4, 0.8), (0.5, 0.9)];
 
+    /// <summary>Runs the calibration on any model's pipeline and writes it (see the class summary).</summary>
     public static ModelCalibration Execute(CalibrateOptions o, ModelCatalog catalog, Action<string>? progress = null, CancellationToken cancel = default)
     {
-        var spec = o.Spec ?? ModelCatalog.Find(o.Model);
-        int steps = o.Steps ?? spec.Steps;
-        if (o.Prompts < 1 || o.Prompts > FashionMnistClasses.Names.Count) throw new UsageException($"--prompts ({o.Prompts}) must be in 1..{FashionMnistClasses.Names.Count}");
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var entry = o.Entry is { } given ? catalog.Bind(given) : catalog.Resolve(o.Model);
+        int steps = o.Steps ?? entry.Defaults.Steps;
+        var prompts = entry.SpreadPrompts(o.Prompts);
         if (o.JanoPrompts < 1 || o.JanoPrompts > o.Prompts) throw new UsageException($"--jano-prompts ({o.JanoPrompts}) must be in 1..{o.Prompts}");
         if (o.Seeds < 1) throw new UsageException($"--seeds ({o.Seeds}) must be at least 1");
         if (steps < 4) throw new UsageException($"--steps ({steps}) must be at least 4");
-        string outFile = o.OutFile ?? catalog.CalibrationPath(spec);
-        RuntimeSettings.EnsureWritableDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
-        int threads = RuntimeSettings.ApplyThreads(o.Threads);
-        var janoRuns = JanoPairs.Select(p => (p, AcceleratorCatalog.Create("jano", spec,
+        string outFile = o.OutFile ?? entry.CalibrationPath;
+        var janoRuns = JanoPairs.Select(p => (p, AcceleratorCatalog.Create("jano", entry,
             $"static_thresh={F(p.Static)},medium_thresh={F(p.Medium)}", calibration: null))).ToList();
 
-        using var loaded = catalog.Load(spec, LoadOptions.CpuFloat32);
-        var pipeline = loaded.Pipeline;
-        var prompts = Enumerable.Range(0, o.Prompts).Select(i => FashionMnistClasses.Names[i * FashionMnistClasses.Names.Count / o.Prompts]).ToArray();
+        using var pipeline = entry.CreatePipeline(LoadOptions.Cpu);
+        var requests = prompts.Select(p => pipeline.Resolve(new GenerationRequest { Prompt = p, Steps = steps })).ToArray();
+        foreach (var (_, accel) in janoRuns) pipeline.CheckAccelerator(requests[0], accel);
+        RuntimeSettings.EnsureWritableDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
+        int threads = RuntimeSettings.ApplyThreads(o.Threads);
         var janoPromptIndices = Enumerable.Range(0, o.JanoPrompts).Select(i => i * o.Prompts / o.JanoPrompts).ToHashSet();
         var seeds = Enumerable.Range(0, o.Seeds).Select(i => CalibrateOptions.FirstSeed + i).ToArray();
         var recorder = new SignalRecorder();
         var janoMeasurements = JanoPairs.Select(_ => new List<(double Skipped, double Psnr, double L1, double L2, double S1, double S2)>()).ToArray();
 
-        for (int pi = 0; pi < prompts.Length; pi++)
-        foreach (var seed in seeds)
+        var conditions = pipeline.EncodeConditions(requests, cancel: cancel);
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            var request = new GenerationRequest
+            for (int pi = 0; pi < prompts.Count; pi++)
+            foreach (var seed in seeds)
             {
-                Prompt = prompts[pi], Steps = steps, Seed = seed, Guidance = spec.Guidance, Shift = spec.Shift, LatentShape = spec.LatentShape,
-            };
-            using var full = pipeline.Generate(request, recorder, cancel: cancel);
-            progress?.Invoke($"signals '{prompts[pi]}' seed {seed}: {recorder.Samples.Count} samples so far");
-            if (!janoPromptIndices.Contains(pi)) continue;
-            var fullFrames = FrameConverter.ToRgbFrames(full.Latent);
-            for (int j = 0; j < janoRuns.Count; j++)
-            {
-                using var run = pipeline.Generate(request, janoRuns[j].Item2, cancel: cancel);
-                var q = ImageQuality.Compare(FrameConverter.ToRgbFrames(run.Latent), fullFrames);
-                var m = MeasureLevels(run);
-                janoMeasurements[j].Add((1 - run.ComputedTokenFraction, q.Identical ? ImageQuality.IdenticalFramePsnr : q.Psnr ?? ImageQuality.IdenticalFramePsnr,
-                    m.L1, m.L2, m.S1, m.S2));
-                progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                    $"jano ts{janoRuns[j].p.Static}/tm{janoRuns[j].p.Medium} '{prompts[pi]}' seed {seed}: skipped {1 - run.ComputedTokenFraction:F3}, PSNR {janoMeasurements[j][^1].Psnr:F2}"));
+                cancel.ThrowIfCancellationRequested();
+                var settings = requests[pi] with { Seed = seed };
+                using var full = pipeline.Denoise(settings, conditions[pi], recorder, cancel: cancel);
+                progress?.Invoke($"signals '{prompts[pi]}' seed {seed}: {recorder.Samples.Count} samples so far");
+                if (!janoPromptIndices.Contains(pi)) continue;
+                var fullFrames = DecodeRgb(pipeline, full);
+                for (int j = 0; j < janoRuns.Count; j++)
+                {
+                    using var run = pipeline.Denoise(settings, conditions[pi], janoRuns[j].Item2, cancel: cancel);
+                    var q = ImageQuality.Compare(DecodeRgb(pipeline, run), fullFrames);
+                    var m = MeasureLevels(run);
+                    janoMeasurements[j].Add((1 - run.ComputedTokenFraction, q.Identical ? ImageQuality.IdenticalFramePsnr : q.Psnr ?? ImageQuality.IdenticalFramePsnr,
+                        m.L1, m.L2, m.S1, m.S2));
+                    progress?.Invoke(string.Create(CultureInfo.InvariantCulture,
+                        $"jano ts{janoRuns[j].p.Static}/tm{janoRuns[j].p.Medium} '{prompts[pi]}' seed {seed}: skipped {1 - run.ComputedTokenFraction:F3}, PSNR {janoMeasurements[j][^1].Psnr:F2}"));
+                }
             }
+        }
+        finally
+        {
+            foreach (var c in conditions) c.Dispose();
         }
 
         // TeaCache: quartic (authors) unless it goes negative over the observed inputs, then linear
@@ -112,10 +121,10 @@ public static class CalibrateJob
         };
         var calibration = new ModelCalibration
         {
-            Model = spec.Name,
+            Model = entry.Name,
             Steps = steps,
             Threads = threads,
-            Prompts = prompts,
+            Prompts = prompts.ToArray(),
             Seeds = seeds,
             Options = options,
             TeaCachePoints = recorder.Samples.Select(s => new[] { s.InputChange, s.OutputChange }).ToArray(),
@@ -154,6 +163,12 @@ public static class CalibrateJob
         }
         points.Add((1.0, Math.Min(10.0, points[^1].P)));
         return string.Join(";", points.Select(p => $"{F(p.S)}:{F(p.P)}"));
+    }
+
+    private static IReadOnlyList<RgbFrame> DecodeRgb(IDiffusionPipeline pipeline, GenerationResult result)
+    {
+        using var frames = pipeline.Decode(result.Latent);
+        return FrameConverter.ToRgbFrames(frames);
     }
 
     private static (double L1, double L2, double S1, double S2) MeasureLevels(GenerationResult run)

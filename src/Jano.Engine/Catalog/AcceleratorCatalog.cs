@@ -51,7 +51,7 @@ public static class AcceleratorCatalog
     /// <summary>Creates accelerator <paramref name="name"/> for <paramref name="spec"/>: the method's defaults, then the model's
     /// Jano preset (Jano methods), then what <c>jano calibrate</c> fitted for this model and method (when
     /// <paramref name="calibration"/> is given), then the user's options.</summary>
-    public static IAccelerator Create(string name, ModelSpec spec, string? userOptions, ModelCalibration? calibration)
+    public static IAccelerator Create(string name, ModelEntry spec, string? userOptions, ModelCalibration? calibration)
     {
         var key = name.ToLowerInvariant();
         string Cal(string method) => calibration?.For(method) ?? "";

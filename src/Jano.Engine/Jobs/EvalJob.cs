@@ -35,86 +35,85 @@ public sealed class EvalJob : IDisposable
     public const int CeilingSeed = 777000;
 
     private readonly EvalOptions _o;
-    private readonly LoadedModel _loaded;
+    private readonly ModelEntry _entry;
+    private readonly IDiffusionPipeline _pipeline;
     private readonly FrameClassifier _classifier;
     private readonly string _classifierPath;
     private readonly FashionMnist _test;
     private readonly IAccelerator _jano;
-    private readonly GenerationRequest _request;
+    private readonly GenerationSettings _settings;
     private readonly int _samples;
     private readonly int _threads;
 
-    private EvalJob(EvalOptions o, LoadedModel loaded, FrameClassifier classifier, string classifierPath, FashionMnist test,
-        IAccelerator jano, GenerationRequest request, int samples, int threads)
+    private EvalJob(EvalOptions o, ModelEntry entry, IDiffusionPipeline pipeline, FrameClassifier classifier, string classifierPath, FashionMnist test,
+        IAccelerator jano, GenerationSettings settings, int samples, int threads)
     {
         _o = o;
-        _loaded = loaded;
+        _entry = entry;
+        _pipeline = pipeline;
         _classifier = classifier;
         _classifierPath = classifierPath;
         _test = test;
         _jano = jano;
-        _request = request;
+        _settings = settings;
         _samples = samples;
         _threads = threads;
     }
 
-    public LoadedModel Loaded => _loaded;
+    public ModelEntry Entry => _entry;
+
+    public IDiffusionPipeline Pipeline => _pipeline;
 
     public int SamplesPerClass => _samples;
 
-    public GenerationRequest Request => _request;
+    /// <summary>Settings of every sample (prompt and seed vary).</summary>
+    public GenerationSettings Settings => _settings;
 
-    /// <summary>Checks everything and loads the model, the classifier and the test split; bad input is an <see cref="UsageException"/>.</summary>
+    private bool IsVideo => _settings.Frames > 1;
+
+    /// <summary>Checks everything and loads the model, the classifier and the test split; bad input is an <see cref="ArgumentException"/>.
+    /// Runs on any pipeline whose model has a classifier, Fashion-MNIST class prompts and 32x32 grey output.</summary>
     public static EvalJob Prepare(EvalOptions o, ModelCatalog catalog)
     {
-        var spec = ModelCatalog.Find(o.Model);
-        int samples = o.Samples ?? spec.EvalSamplesPerClass;
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var entry = catalog.Resolve(o.Model);
+        if (o.ClassifierPath is null && entry.Classifier is null)
+            throw new UsageException($"model '{entry.Name}' has no evaluation classifier");
+        if (entry.ClassNames is not { } names || !names.SequenceEqual(FashionMnistClasses.Names, StringComparer.Ordinal))
+            throw new UsageException($"model '{entry.Name}' is not conditioned on the Fashion-MNIST classes; the eval classifier cannot judge it");
+        int samples = o.Samples ?? entry.Classifier?.SamplesPerClass ?? 20;
         if (samples < 1) throw new UsageException($"--samples ({samples}) must be at least 1");
-        if (!spec.IsVideo && samples > 500) throw new UsageException($"--samples ({samples}) must be at most 500 for images (the test split has 1000 per class, two disjoint real sets are drawn)");
+        if (entry.Defaults.Frames == 1 && samples > 500) throw new UsageException($"--samples ({samples}) must be at most 500 for images (the test split has 1000 per class, two disjoint real sets are drawn)");
         if (o.Steps is < 1) throw new UsageException($"--steps ({o.Steps}) must be at least 1");
         if (o.ClassifierCheckImages is < 1) throw new UsageException($"classifier check images ({o.ClassifierCheckImages}) must be at least 1");
         if (o.CeilingClipsPerClass < 1) throw new UsageException($"ceiling clips per class ({o.CeilingClipsPerClass}) must be at least 1");
         if (!(o.RegionThreshold is >= 0 and < 1)) throw new UsageException($"region threshold ({o.RegionThreshold}) must be in [0, 1)");
         if (o.RegionDilation < 0) throw new UsageException($"region dilation ({o.RegionDilation}) must not be negative");
-        if (spec.Height != FrameClassifier.Side || spec.Width != FrameClassifier.Side || spec.LatentShape[0] != 1)
-            throw new UsageException($"model '{spec.Name}' does not make 32x32 grey frames; the eval classifier cannot judge it");
-        if (o.ClassifierPath is null && spec.ClassifierFile.Length == 0)
-            throw new UsageException($"model '{spec.Name}' has no evaluation classifier");
-        var classifierPath = o.ClassifierPath ?? catalog.ClassifierPath(spec);
+        var classifierPath = o.ClassifierPath ?? entry.ClassifierPath!;
         if (!File.Exists(classifierPath))
-            throw new UsageException($"no classifier at {classifierPath}; train it with `jano train-classifier --model {spec.Name}`");
-        var jano = AcceleratorCatalog.Create("jano", spec, null, catalog.Calibration(spec));
-        var request = new GenerationRequest
-        {
-            Prompt = FashionMnistClasses.Names[0],
-            Steps = o.Steps ?? spec.Steps,
-            Guidance = spec.Guidance,
-            Shift = spec.Shift,
-            LatentShape = (long[])spec.LatentShape.Clone(),
-            BatchBranches = true,
-        };
-        RuntimeSettings.EnsureWritableDirectory(o.OutDir);
-        int threads = RuntimeSettings.ApplyThreads(o.Threads);
-        var test = FashionMnist.Load(o.DataDirectory, "t10k");
-        if (o.ClassifierCheckImages is { } check && check > test.Count)
-            throw new UsageException($"classifier check images ({check}) exceed the test split ({test.Count})");
-        var classifier = FrameClassifier.Load(classifierPath);
-        LoadedModel? loaded = null;
+            throw new UsageException($"no classifier at {classifierPath}; train it with `jano train-classifier --model {entry.Name}`");
+        var jano = AcceleratorCatalog.Create("jano", entry, null, entry.LoadCalibration());
+        var pipeline = entry.CreatePipeline(LoadOptions.CpuFloat32);
+        FrameClassifier? classifier = null;
         try
         {
-            loaded = catalog.Load(spec, LoadOptions.CpuFloat32);
-            var descriptor = loaded.Model.Describe(request.LatentShape);
-            using (var noise = torch.zeros(request.LatentShape))
-            using (jano.Begin(descriptor, new GenerationPlan(request.Steps, new double[request.Steps + 1],
-                       [GuidanceBranch.Cond, GuidanceBranch.Uncond], noise)))
-            {
-            }
-            return new EvalJob(o, loaded, classifier, classifierPath, test, jano, request, samples, threads);
+            var settings = pipeline.Resolve(new GenerationRequest { Prompt = names[0], Steps = o.Steps, BatchBranches = true });
+            if (settings.Height != FrameClassifier.Side || settings.Width != FrameClassifier.Side || pipeline.OutputChannels != 1)
+                throw new UsageException($"model '{entry.Name}' does not make 32x32 grey frames; the eval classifier cannot judge it");
+            pipeline.CheckAccelerator(settings, jano);
+            RuntimeSettings.EnsureWritableDirectory(o.OutDir);
+            int threads = RuntimeSettings.ApplyThreads(o.Threads);
+            var test = FashionMnist.Load(o.DataDirectory, "t10k");
+            if (o.ClassifierCheckImages is { } check && check > test.Count)
+                throw new UsageException($"classifier check images ({check}) exceed the test split ({test.Count})");
+            classifier = FrameClassifier.Load(classifierPath);
+            return new EvalJob(o, entry, pipeline, classifier, classifierPath, test, jano, settings, samples, threads);
         }
         catch
         {
-            loaded?.Dispose();
-            classifier.Dispose();
+            pipeline.Dispose();
+            classifier?.Dispose();
             throw;
         }
     }
@@ -124,18 +123,35 @@ public sealed class EvalJob : IDisposable
     public EvalReport Run(Action<string, int, int>? onProgress = null, CancellationToken cancel = default)
     {
         var wall = Stopwatch.StartNew();
-        var spec = _loaded.Spec;
-        int frames = spec.Frames, k = _samples, classes = FashionMnistClasses.Names.Count;
-        const int dim = FrameClassifier.FeatureDim, plane = FrameSet.Plane;
+        int frames = _settings.Frames, k = _samples;
 
         onProgress?.Invoke("classifier check", 0, 1);
         var (classifierAcc, checkFrames) = CheckClassifier(frames);
         onProgress?.Invoke("real reference", 0, 1);
         var (realA, realB) = RealReference(frames, k);
 
-        var pipeline = _loaded.Pipeline;
+        var pipeline = _pipeline;
         var none = new NoAccelerator();
-        using (pipeline.Generate(_request with { Steps = Math.Min(3, _request.Steps), Prompt = FashionMnistClasses.Names[0] }, none, cancel: cancel)) { }
+        var perClass = FashionMnistClasses.Names.Select(n => _settings with { Prompt = n }).ToArray();
+        var conditions = pipeline.EncodeConditions(perClass, cancel: cancel);
+        try
+        {
+            return Generate(pipeline, none, perClass, conditions, frames, k, wall, classifierAcc, checkFrames, realA, realB, onProgress, cancel);
+        }
+        finally
+        {
+            foreach (var c in conditions) c.Dispose();
+        }
+    }
+
+    // Full and Jano generations of every class and sample, their classification and comparison, the figures and the report.
+    private EvalReport Generate(IDiffusionPipeline pipeline, NoAccelerator none, GenerationSettings[] perClass, IReadOnlyList<EncodedCondition> conditions,
+        int frames, int k, Stopwatch wall, double classifierAcc, int checkFrames, float[] realA, float[] realB,
+        Action<string, int, int>? onProgress, CancellationToken cancel)
+    {
+        const int dim = FrameClassifier.FeatureDim, plane = FrameSet.Plane;
+        int classes = perClass.Length;
+        using (pipeline.Denoise(perClass[0] with { Steps = Math.Min(3, _settings.Steps) }, conditions[0], none, cancel: cancel)) { }
 
         int total = classes * k;
         var fullFeatures = new float[(long)total * frames * dim];
@@ -143,8 +159,8 @@ public sealed class EvalJob : IDisposable
         var samples = new List<EvalSampleResult>(total);
         var gridRows = new List<IReadOnlyList<Frame8>>();
         var levelFigures = new List<Frame8>();
-        int pairsShown = spec.IsVideo ? 1 : 4;
-        int levelSamples = spec.IsVideo ? 3 : classes;
+        int pairsShown = IsVideo ? 1 : 4;
+        int levelSamples = IsVideo ? 3 : classes;
         var clip = new float[frames * plane];
         for (int c = 0; c < classes; c++)
         {
@@ -154,15 +170,17 @@ public sealed class EvalJob : IDisposable
             {
                 cancel.ThrowIfCancellationRequested();
                 long seed = SeedBase + 1000L * c + i;
-                var request = _request with { Prompt = FashionMnistClasses.Names[c], Seed = seed };
+                var settings = perClass[c] with { Seed = seed };
                 using var scope = NewDisposeScope();
-                using var full = pipeline.Generate(request, none, cancel: cancel);
-                using var jano = pipeline.Generate(request, _jano, cancel: cancel);
+                using var full = pipeline.Denoise(settings, conditions[c], none, cancel: cancel);
+                using var jano = pipeline.Denoise(settings, conditions[c], _jano, cancel: cancel);
+                using var fullOut = pipeline.Decode(full.Latent);
+                using var janoOut = pipeline.Decode(jano.Latent);
                 int index = c * k + i;
-                double hitFull = Classify(full.Latent, clip, fullFeatures, index * frames, c);
-                double hitJano = Classify(jano.Latent, clip, janoFeatures, index * frames, c);
-                var fullFrames = FrameConverter.ToFrames(full.Latent);
-                var janoFrames = FrameConverter.ToFrames(jano.Latent);
+                double hitFull = Classify(fullOut, clip, fullFeatures, index * frames, c);
+                double hitJano = Classify(janoOut, clip, janoFeatures, index * frames, c);
+                var fullFrames = FrameConverter.ToFrames(fullOut);
+                var janoFrames = FrameConverter.ToFrames(janoOut);
                 var fullRgb = FrameConverter.ToRgb(fullFrames);
                 var janoRgb = FrameConverter.ToRgb(janoFrames);
                 var whole = ImageQuality.Compare(janoRgb, fullRgb);
@@ -187,12 +205,12 @@ public sealed class EvalJob : IDisposable
                 });
                 if (i < pairsShown)
                 {
-                    row.AddRange(spec.IsVideo ? fullFrames : [fullFrames[0], janoFrames[0]]);
-                    if (spec.IsVideo) rowJano.AddRange(janoFrames);
+                    row.AddRange(IsVideo ? fullFrames : [fullFrames[0], janoFrames[0]]);
+                    if (IsVideo) rowJano.AddRange(janoFrames);
                 }
-                if (i == 0 && c < levelSamples && rep.TokenLevels is { } levels && rep.TokenGrid is { } grid)
+                if (i == 0 && c < levelSamples && rep.TokenLevels is { } levels && rep.TokenGrid is { } grid && pipeline.PixelsPerToken is { } pixels)
                     levelFigures.Add(LevelMapRenderer.Montage(
-                        LevelMapRenderer.Render(janoFrames, levels, grid, spec.Config.PatchSize, scale: 4), columns: frames));
+                        LevelMapRenderer.Render(janoFrames, levels, grid, pixels, scale: 4), columns: frames));
             }
             row.AddRange(rowJano);
             gridRows.Add(row);
@@ -200,13 +218,13 @@ public sealed class EvalJob : IDisposable
         }
 
         var files = new List<string>();
-        var captions = FashionMnistClasses.Names.Select(n => spec.IsVideo ? $"{n}: full (left 8) | jano (right 8)" : $"{n}: full | jano pairs").ToArray();
+        var captions = FashionMnistClasses.Names.Select(n => IsVideo ? $"{n}: full (left {frames}) | jano (right {frames})" : $"{n}: full | jano pairs").ToArray();
         PngWriter.Write(Path.Combine(_o.OutDir, "samples.png"), ImageGrid.Compose(gridRows, gap: 2, upscale: 2, captions));
         files.Add("samples.png");
         if (levelFigures.Count > 0)
         {
             PngWriter.Write(Path.Combine(_o.OutDir, "levels.png"),
-                LevelMapRenderer.Montage(levelFigures, columns: spec.IsVideo ? 1 : 5, gap: 4));
+                LevelMapRenderer.Montage(levelFigures, columns: IsVideo ? 1 : 5, gap: 4));
             files.Add("levels.png");
         }
 
@@ -221,17 +239,17 @@ public sealed class EvalJob : IDisposable
         string[] levelNames = ["static", "moderate", "active"];
         var report = new EvalReport
         {
-            Model = spec.Name,
-            Weights = _loaded.WeightsSource,
+            Model = _entry.Name,
+            Weights = _pipeline.WeightsSource,
             Classifier = _classifierPath,
-            IsVideo = spec.IsVideo,
+            IsVideo = IsVideo,
             ClassifierAccuracy = classifierAcc,
             ClassifierCheckFrames = checkFrames,
             SamplesPerClass = k,
             FramesPerSample = frames,
-            Steps = _request.Steps,
-            Guidance = _request.Guidance,
-            Shift = _request.Shift,
+            Steps = _settings.Steps,
+            Guidance = _settings.Guidance,
+            Shift = _settings.Shift,
             SeedBase = SeedBase,
             JanoOptions = _jano.Options.ToDictionary(kv => kv.Key, kv => kv.Value),
             ClassAccuracyFull = samples.Average(s => s.HitFull),
@@ -270,7 +288,7 @@ public sealed class EvalJob : IDisposable
         return report;
     }
 
-    // Classifies the frames of a generated latent [1, T, H, W] (clamped to [-1, 1]), stores their features at
+    // Classifies the decoded frames [1, T, H, W] of a generation (clamped to [-1, 1]), stores their features at
     // frame offset `at`, returns the fraction assigned to `label`.
     private double Classify(Tensor latent, float[] buffer, float[] features, int at, int label)
     {
@@ -285,7 +303,7 @@ public sealed class EvalJob : IDisposable
     private (double Accuracy, int Frames) CheckClassifier(int frames)
     {
         FrameSet set;
-        if (_loaded.Spec.IsVideo)
+        if (IsVideo)
             set = FrameSet.FromClips(new ClipSource(_test, frames), _o.CeilingClipsPerClass, CeilingSeed);
         else
             set = FrameSet.FromImages(_test, Enumerable.Range(0, _o.ClassifierCheckImages ?? _test.Count).ToArray());
@@ -298,7 +316,7 @@ public sealed class EvalJob : IDisposable
     private (float[] A, float[] B) RealReference(int frames, int k)
     {
         FrameSet a, b;
-        if (_loaded.Spec.IsVideo)
+        if (IsVideo)
         {
             var even = _test.Subset(Enumerable.Range(0, _test.Count).Where(i => i % 2 == 0).ToArray());
             var odd = _test.Subset(Enumerable.Range(0, _test.Count).Where(i => i % 2 == 1).ToArray());
@@ -314,7 +332,7 @@ public sealed class EvalJob : IDisposable
             {
                 var shuffled = pool.ToArray();
                 rng.Shuffle(shuffled);
-                if (shuffled.Length < 2 * k) throw new ArgumentException($"a test class has {shuffled.Length} images; {2 * k} are needed");
+                if (shuffled.Length < 2 * k) throw new UsageException($"a test class has {shuffled.Length} images; {2 * k} are needed");
                 first.AddRange(shuffled.Take(k));
                 second.AddRange(shuffled.Skip(k).Take(k));
             }
@@ -359,7 +377,7 @@ public sealed class EvalJob : IDisposable
 
     public void Dispose()
     {
-        _loaded.Dispose();
+        _pipeline.Dispose();
         _classifier.Dispose();
     }
 }

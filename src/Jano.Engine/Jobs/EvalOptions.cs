@@ -6,7 +6,7 @@ namespace Jano.Engine.Jobs;
 public sealed record EvalOptions
 {
     public string Model { get; init; } = Catalog.ModelCatalog.DefaultModel;
-    /// <summary>Samples (images or clips) per class; default <see cref="Catalog.ModelSpec.EvalSamplesPerClass"/>.</summary>
+    /// <summary>Samples (images or clips) per class; default the classifier's <see cref="Catalog.EvalClassifier.SamplesPerClass"/>.</summary>
     public int? Samples { get; init; }
     /// <summary>Denoising steps; default the model's (overriding it is meant for quick checks and tests).</summary>
     public int? Steps { get; init; }

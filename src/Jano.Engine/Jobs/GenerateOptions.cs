@@ -1,10 +1,12 @@
+using Jano.Engine.Pipelines;
+
 namespace Jano.Engine.Jobs;
 
 /// <summary>Everything <c>jano generate</c> takes; nulls mean the model's default.</summary>
 public sealed record GenerateOptions
 {
     public required string Prompt { get; init; }
-    /// <summary>A catalog name, or the path of a folder laid out like the official Wan2.1-T2V release.</summary>
+    /// <summary>A catalog name, or the path of a checkpoint folder (a Wan2.1-T2V release or Diffusers folder).</summary>
     public string Model { get; init; } = Catalog.ModelCatalog.DefaultModel;
     public string Accel { get; init; } = "none";
     public string? AccelOptions { get; init; }
@@ -22,12 +24,28 @@ public sealed record GenerateOptions
     public string Device { get; init; } = "cpu";
     /// <summary>float32 or bfloat16; null: the model's default (float32; bfloat16 for Wan folders).</summary>
     public string? DType { get; init; }
-    /// <summary>Wan only: <c>unipc</c> (default) or <c>euler</c>; the Fashion-MNIST models always use Euler.</summary>
+    /// <summary><c>unipc</c> or <c>euler</c>; null: the model's default (euler; unipc for Wan).</summary>
     public string? Sampler { get; init; }
     /// <summary>Intra-op threads; null keeps libtorch's default.</summary>
     public int? Threads { get; init; }
     /// <summary>Memory (GiB) a run may be estimated to need before it is refused; null: the machine's physical memory.</summary>
     public double? MaxMemoryGiB { get; init; }
-    /// <summary>Batch cond and uncond into one forward.</summary>
-    public bool BatchBranches { get; init; } = true;
+    /// <summary>Batch cond and uncond into one forward; null: the model's default (batched; one by one for Wan).</summary>
+    public bool? BatchBranches { get; init; }
+
+    /// <summary>The generation these options ask for (defaults still to be filled in by the pipeline).</summary>
+    public GenerationRequest ToRequest() => new()
+    {
+        Prompt = Prompt,
+        NegativePrompt = NegativePrompt,
+        Steps = Steps,
+        Seed = Seed,
+        Guidance = Guidance,
+        Shift = Shift,
+        Sampler = Sampler,
+        Width = Size?.W,
+        Height = Size?.H,
+        Frames = Frames,
+        BatchBranches = BatchBranches,
+    };
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Jano.Core.Weights;
-using Jano.Engine.Pipelines;
+using Jano.Engine.Pipelines.Wan;
 using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;
 using Jano.Models.Wan.Vae;

@@ -14,85 +14,93 @@ using static TorchSharp.torch;
 namespace Jano.Engine.Jobs;
 
 /// <summary>
-/// <c>jano analyze --model</c>: the paper's Section-3 study. For full-compute generations of every class, compares the
-/// ground-truth complexity of the final sample per analysis block with each block's convergence (Spearman), and measures
-/// how well the analyzer's score after W warm-up steps recognises the final complexity terciles, against FFT complexity
-/// of the latent after W steps.
+/// <c>jano analyze --model</c>: the paper's Section-3 study, on any model's pipeline (in its latent space). For
+/// full-compute generations of every prompt (the model's sample prompts: every class of the Fashion-MNIST models),
+/// compares the ground-truth complexity of the final latent per analysis block with each block's convergence (Spearman),
+/// and measures how well the analyzer's score after W warm-up steps recognises the final complexity terciles, against FFT
+/// complexity of the latent after W steps. Seed of sample s of prompt p: 10000 + 100·p + s.
 /// </summary>
 public static class StudyJob
 {
-    public static StudyResult Run(ModelCatalog catalog, string modelName, string? optionText, int samplesPerClass, int? threads,
-        string outDir, Action<int, int>? progress, CancellationToken cancel, int? steps = null)
+    public static StudyResult Run(StudyOptions o, ModelCatalog catalog, Action<int, int>? progress = null, CancellationToken cancel = default)
     {
-        var spec = ModelCatalog.Find(modelName);
-        if (samplesPerClass < 1) throw new UsageException($"--samples ({samplesPerClass}) must be at least 1");
-        var options = new JanoOptions().With(OptionList.Parse(spec.JanoPreset)).With(OptionList.Parse(optionText));
-        RuntimeSettings.EnsureWritableDirectory(outDir);
-        int usedThreads = RuntimeSettings.ApplyThreads(threads);
-        using var loaded = catalog.Load(spec, LoadOptions.CpuFloat32);
-        var block = options.AnalyzeBlockSize;
-        int stepCount = steps ?? spec.Steps;
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var entry = o.Entry is { } given ? catalog.Bind(given) : catalog.Resolve(o.Model);
+        if (o.SamplesPerPrompt < 1) throw new UsageException($"--samples ({o.SamplesPerPrompt}) must be at least 1");
+        var prompts = entry.SpreadPrompts(o.Prompts ?? entry.SamplePrompts.Count);
+        var options = new JanoOptions().With(OptionList.Parse(entry.JanoPreset)).With(OptionList.Parse(o.AnalyzerOptions));
+        int stepCount = o.Steps ?? entry.Defaults.Steps;
         if (stepCount < 4) throw new UsageException($"--steps ({stepCount}) must be at least 4 for the study");
+        using var pipeline = entry.CreatePipeline(LoadOptions.Cpu);
+        var requests = prompts.Select(p => pipeline.Resolve(new GenerationRequest { Prompt = p, Steps = stepCount })).ToArray();
+        var block = options.AnalyzeBlockSize;
+        var grid = pipeline.Describe(requests[0]).LatentShape;
+        if (grid[1] % block.T != 0 || grid[2] % block.H != 0 || grid[3] % block.W != 0)
+            throw new UsageException($"analyze_block_size ({OptionList.Format(block)}) does not tile the latent [{string.Join(", ", grid)}]");
+        RuntimeSettings.EnsureWritableDirectory(o.OutDir);
+        int usedThreads = RuntimeSettings.ApplyThreads(o.Threads);
         int maxWarmup = Math.Max(1, stepCount / 2);
         var perGeneration = new List<double>();
         var pooledComplexity = new List<double>();
         var pooledConvergence = new List<double>();
         var analyzerHits = new double[maxWarmup + 1];
         var fftHits = new double[maxWarmup + 1];
-        int generations = 0, blocks = 0, total = FashionMnistClasses.Names.Count * samplesPerClass;
+        int generations = 0, blocks = 0, total = prompts.Count * o.SamplesPerPrompt;
+        var none = new NoAccelerator();
 
-        for (int cls = 0; cls < FashionMnistClasses.Names.Count; cls++)
-        for (int sample = 0; sample < samplesPerClass; sample++)
+        var conditions = pipeline.EncodeConditions(requests, cancel: cancel);
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            var request = new GenerationRequest
+            for (int p = 0; p < prompts.Count; p++)
+            for (int sample = 0; sample < o.SamplesPerPrompt; sample++)
             {
-                Prompt = FashionMnistClasses.Names[cls],
-                Steps = stepCount,
-                Seed = 10_000 + cls * 100 + sample,
-                Guidance = spec.Guidance,
-                Shift = spec.Shift,
-                LatentShape = spec.LatentShape,
-            };
-            var trajectory = new List<Tensor>();
-            var velocities = new List<Tensor>();
-            try
-            {
-                using (var noise = loaded.Pipeline.InitialNoise(spec.LatentShape, request.Seed))
-                    trajectory.Add(Keep(noise));
-                using var generated = loaded.Pipeline.Generate(request, new NoAccelerator(), cancel: cancel, observe: (step, v, next) =>
+                cancel.ThrowIfCancellationRequested();
+                var settings = requests[p] with { Seed = 10_000 + p * 100 + sample };
+                var trajectory = new List<Tensor>();
+                var velocities = new List<Tensor>();
+                try
                 {
-                    velocities.Add(Keep(v));
-                    trajectory.Add(Keep(next));
-                });
-                var complexity = GroundTruth.Complexity(trajectory[^1], block);
-                var convergence = GroundTruth.Convergence(trajectory, block);
-                blocks = complexity.Length;
-                perGeneration.Add(RankCorrelation.Spearman(complexity, convergence));
-                pooledComplexity.AddRange(complexity);
-                pooledConvergence.AddRange(convergence);
-                for (int w = 1; w <= maxWarmup; w++)
-                {
-                    using var scope = NewDisposeScope();
-                    var feats = new List<Tensor>();
-                    if (options.IncludeXt) feats.Add(trajectory[0]);
-                    feats.AddRange(velocities.Take(w));
-                    if (feats.Count >= 2)
+                    using (var noise = pipeline.InitialNoise(settings))
+                        trajectory.Add(Keep(noise));
+                    using var generated = pipeline.Denoise(settings, conditions[p], none, cancel: cancel, observe: (step, v, next) =>
                     {
-                        var analysis = ComplexityAnalyzer.Analyze(torch.stack(feats, 0), new AnalyzerSettings(block, options.TWeight,
-                            options.DStrength, options.DDistance, options.Enhance, options.StaticThresh, options.MediumThresh));
-                        analyzerHits[w] += GroundTruth.TercileAgreement(analysis.Score.Select(x => (double)x).ToArray(), complexity);
+                        velocities.Add(Keep(v));
+                        trajectory.Add(Keep(next));
+                    });
+                    var complexity = GroundTruth.Complexity(trajectory[^1], block);
+                    var convergence = GroundTruth.Convergence(trajectory, block);
+                    blocks = complexity.Length;
+                    perGeneration.Add(RankCorrelation.Spearman(complexity, convergence));
+                    pooledComplexity.AddRange(complexity);
+                    pooledConvergence.AddRange(convergence);
+                    for (int w = 1; w <= maxWarmup; w++)
+                    {
+                        using var scope = NewDisposeScope();
+                        var feats = new List<Tensor>();
+                        if (options.IncludeXt) feats.Add(trajectory[0]);
+                        feats.AddRange(velocities.Take(w));
+                        if (feats.Count >= 2)
+                        {
+                            var analysis = ComplexityAnalyzer.Analyze(torch.stack(feats, 0), new AnalyzerSettings(block, options.TWeight,
+                                options.DStrength, options.DDistance, options.Enhance, options.StaticThresh, options.MediumThresh));
+                            analyzerHits[w] += GroundTruth.TercileAgreement(analysis.Score.Select(x => (double)x).ToArray(), complexity);
+                        }
+                        fftHits[w] += GroundTruth.TercileAgreement(GroundTruth.Complexity(trajectory[w], block), complexity);
                     }
-                    fftHits[w] += GroundTruth.TercileAgreement(GroundTruth.Complexity(trajectory[w], block), complexity);
                 }
+                finally
+                {
+                    foreach (var t in trajectory) t.Dispose();
+                    foreach (var t in velocities) t.Dispose();
+                }
+                generations++;
+                progress?.Invoke(generations, total);
             }
-            finally
-            {
-                foreach (var t in trajectory) t.Dispose();
-                foreach (var t in velocities) t.Dispose();
-            }
-            generations++;
-            progress?.Invoke(generations, total);
+        }
+        finally
+        {
+            foreach (var c in conditions) c.Dispose();
         }
 
         var rows = Enumerable.Range(1, maxWarmup)
@@ -102,7 +110,8 @@ public static class StudyJob
         var valid = perGeneration.Where(double.IsFinite).ToArray();
         var result = new StudyResult
         {
-            Model = spec.Name,
+            Model = entry.Name,
+            Prompts = prompts.ToArray(),
             Generations = generations,
             Blocks = blocks,
             BlockSize = OptionList.Format(block),
@@ -115,7 +124,7 @@ public static class StudyJob
             Options = options.ToPairs().ToDictionary(kv => kv.Key, kv => kv.Value),
             Version = RuntimeSettings.Version,
         };
-        AtomicFile.WriteAllText(Path.Combine(outDir, "study.json"), JsonSerializer.Serialize(result, ReportJson.Options));
+        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "study.json"), JsonSerializer.Serialize(result, ReportJson.Options));
         return result;
     }
 

@@ -11,6 +11,8 @@ public sealed class StudyResult
         [property: JsonPropertyName("fft_accuracy")] double FftAccuracy);
 
     [JsonPropertyName("model")] public required string Model { get; init; }
+    /// <summary>The prompts, each run <c>generations / prompts</c> times (seed 10000 + 100·prompt + sample).</summary>
+    [JsonPropertyName("prompts")] public required string[] Prompts { get; init; }
     [JsonPropertyName("generations")] public required int Generations { get; init; }
     [JsonPropertyName("blocks")] public required int Blocks { get; init; }
     [JsonPropertyName("block_size")] public required string BlockSize { get; init; }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Jano.Bridge;
+using Jano.Core;
 using Jano.Core.Acceleration;
-using Jano.Core.Metrics;
 using Jano.Engine.Catalog;
 using Jano.Engine.Jobs;
 using Jano.Engine.Output;
@@ -22,13 +21,31 @@ namespace Jano;
 /// </summary>
 public sealed class JanoModel : IDisposable
 {
-    private readonly ModelBackend _backend;
+    private readonly ModelEntry _entry;
+    private readonly IDiffusionPipeline _pipeline;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _disposed;
 
-    private JanoModel(ModelBackend backend)
+    private JanoModel(ModelEntry entry, IDiffusionPipeline pipeline)
     {
-        _backend = backend;
+        _entry = entry;
+        _pipeline = pipeline;
+        var d = pipeline.Defaults;
+        Info = new JanoModelInfo
+        {
+            Name = entry.Name,
+            Description = entry.Description,
+            Width = d.Width,
+            Height = d.Height,
+            Frames = d.Frames,
+            Steps = d.Steps,
+            Guidance = d.Guidance,
+            Shift = d.Shift,
+            Fps = d.Fps,
+            JanoPreset = entry.JanoPreset,
+            Prompts = entry.ClassNames,
+            HasWeights = entry.HasWeights,
+        };
     }
 
     /// <summary>The catalog's default model (<c>fmnist-video</c>).</summary>
@@ -43,12 +60,10 @@ public sealed class JanoModel : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrFolder);
         options ??= new JanoLoadOptions();
         var device = RuntimeSettings.ParseDevice(options.Device);
+        TorchSharp.torch.ScalarType? dtype = options.DType is null ? null : RuntimeSettings.ParseDType(options.DType);
         RuntimeSettings.ApplyThreads(options.Threads);
-        if (Directory.Exists(nameOrFolder))
-            return new JanoModel(WanBackend.Load(nameOrFolder, device, RuntimeSettings.ParseDType(options.DType ?? "bfloat16")));
-        var spec = ModelCatalog.Find(nameOrFolder);
-        var dtype = RuntimeSettings.ParseDType(options.DType ?? "float32");
-        return new JanoModel(DitBackend.Load(spec, new ModelCatalog(ResolveAssets(options)), device, dtype));
+        var entry = new ModelCatalog(ResolveAssets(options)).Resolve(nameOrFolder);
+        return new JanoModel(entry, entry.CreatePipeline(new LoadOptions(device, dtype)));
     }
 
     /// <summary><see cref="Load"/> off the calling thread.</summary>
@@ -57,7 +72,7 @@ public sealed class JanoModel : IDisposable
 
     /// <summary>Names <see cref="Load"/> accepts besides a folder (the Wan2.1 entries need <c>Load(folder)</c>: weights are
     /// not shipped).</summary>
-    public static IReadOnlyList<string> CatalogNames => ModelCatalog.Specs.Select(s => s.Name).ToArray();
+    public static IReadOnlyList<string> CatalogNames => ModelCatalog.Entries.Select(s => s.Name).ToArray();
 
     /// <summary>The accelerators <see cref="JanoRequest.Accelerator"/> accepts.</summary>
     public static IReadOnlyList<JanoAcceleratorInfo> Accelerators =>
@@ -78,19 +93,19 @@ public sealed class JanoModel : IDisposable
     }
 
     /// <summary>The model's defaults.</summary>
-    public JanoModelInfo Info => _backend.Info;
+    public JanoModelInfo Info { get; }
 
     /// <summary>Model name (as in <c>report.json</c>).</summary>
-    public string Name => _backend.Info.Name;
+    public string Name => Info.Name;
 
     /// <summary>Where the weights came from: a path, or "random (seed N)" when a catalog model has no weights.</summary>
-    public string WeightsSource => _backend.WeightsSource;
+    public string WeightsSource => _pipeline.WeightsSource;
 
     /// <summary>Device the model runs on (<c>cpu</c>, <c>cuda</c>).</summary>
-    public string Device => _backend.Device;
+    public string Device => _pipeline.Device.type.ToString().ToLowerInvariant();
 
     /// <summary>Dtype of the weights (<c>float32</c>, <c>bfloat16</c>).</summary>
-    public string DType => _backend.DType;
+    public string DType => RuntimeSettings.DTypeName(_pipeline.DType);
 
     /// <summary>The options accelerator <paramref name="accelerator"/> resolves to on this model: its defaults, the model's
     /// Jano preset and calibration, then <paramref name="options"/> (<c>k=v,...</c>), in the method's order.</summary>
@@ -98,7 +113,7 @@ public sealed class JanoModel : IDisposable
     public IReadOnlyList<KeyValuePair<string, string>> AcceleratorOptions(string accelerator, string? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _backend.CreateAccelerator(accelerator, options).Options;
+        return AcceleratorCatalog.Create(accelerator, _entry, options, _entry.LoadCalibration()).Options;
     }
 
     /// <summary>Generates on a worker thread; see <see cref="Generate"/>.</summary>
@@ -133,116 +148,42 @@ public sealed class JanoModel : IDisposable
     private JanoResult Run(JanoRequest r, IProgress<JanoProgress>? progress, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
-        var prepared = _backend.Prepare(r);
-        var request = prepared.Request;
-        StepSummary? last = null;
-        var none = new StepReportingAccelerator(new NoAccelerator(), s => last = s);
-        var accel = new StepReportingAccelerator(prepared.Accelerator, s => last = s);
-        Action<int, int> Steps(string phase)
+        if (string.IsNullOrWhiteSpace(r.Prompt)) throw new UsageException("prompt is empty");
+        if ((r.Width is null) != (r.Height is null)) throw new UsageException("give both width and height, or neither");
+        Engine.Limits.GenerationLimits.CheckRequest(r.Steps, r.Width is { } w && r.Height is { } h ? (w, h) : null, r.Frames, r.Repeats, r.Prompt, r.NegativePrompt);
+        var accel = AcceleratorCatalog.Create(r.Accelerator, _entry, r.AcceleratorOptions, _entry.LoadCalibration());
+        var settings = _pipeline.Resolve(new GenerationRequest
         {
-            progress?.Report(new JanoProgress(phase, 0, request.Steps, null, null, clock.Elapsed));
-            return (i, n) => progress?.Report(new JanoProgress(phase, i, n, last?.Level, last?.TokensComputed, clock.Elapsed));
-        }
-        void Phase(string phase) => progress?.Report(new JanoProgress(phase, 0, 1, null, null, clock.Elapsed));
-
-        GenerationResult? baseline = null, accelerated = null;
-        TorchSharp.torch.Tensor? video = null, baseVideo = null;
-        var baseSamples = new List<double>();
-        var accelSamples = new List<double>();
-        try
-        {
-            using (var run = _backend.Start(prepared, Phase))
-            {
-                if (r.Compare)
-                {
-                    var warm = request with { Steps = Math.Min(3, request.Steps) };
-                    progress?.Report(new JanoProgress("warm-up", 0, warm.Steps, null, null, clock.Elapsed));
-                    using (run.Generate(warm, none, (i, n) => progress?.Report(new JanoProgress("warm-up", i, n, last?.Level, last?.TokensComputed, clock.Elapsed)), cancel)) { }
-                }
-                for (int k = 0; k < r.Repeats; k++)
-                {
-                    if (r.Compare)
-                    {
-                        var b = run.Generate(request, none, Steps($"full {k + 1}/{r.Repeats}"), cancel);
-                        baseSamples.Add(b.LatencySeconds);
-                        if (baseline is null) baseline = b; else b.Dispose();
-                    }
-                    var a = run.Generate(request, accel, Steps($"{prepared.Accelerator.Name} {k + 1}/{r.Repeats}"), cancel);
-                    accelSamples.Add(a.LatencySeconds);
-                    if (accelerated is null) accelerated = a; else a.Dispose();
-                }
-                cancel.ThrowIfCancellationRequested();
-                Phase("decode");
-                video = run.Decode(accelerated!.Latent);                                   // [C, F, H, W] in [-1, 1]
-                if (baseline is not null) baseVideo = run.Decode(baseline.Latent);
-            }
-            var result = Assemble(prepared, accelerated, baseline, video, baseVideo, accelSamples, baseSamples);
-            accelerated = null;
-            baseline = null;
-            return result;
-        }
-        finally
-        {
-            video?.Dispose();
-            baseVideo?.Dispose();
-            baseline?.Dispose();
-            accelerated?.Dispose();
-        }
+            Prompt = r.Prompt,
+            NegativePrompt = r.NegativePrompt,
+            Steps = r.Steps,
+            Seed = r.Seed,
+            Guidance = r.Guidance,
+            Shift = r.Shift,
+            Sampler = r.Sampler,
+            Width = r.Width,
+            Height = r.Height,
+            Frames = r.Frames,
+            BatchBranches = r.BatchBranches,
+        });
+        _pipeline.CheckAccelerator(settings, accel);
+        var forward = progress is null ? null : new Progress(progress, clock);
+        var outcome = ComparedGeneration.Run(_pipeline, Name, settings, accel, r.Compare, r.Repeats, TorchSharp.torch.get_num_threads(), forward, cancel);
+        outcome.Release();
+        return new JanoResult(outcome.Result, outcome.Baseline, outcome.Frames, outcome.BaselineFrames, outcome.LevelMap, outcome.Report, Info.Fps);
     }
 
-    // Frames, level map, metrics and the report, field for field as GenerateJob.Write (files are listed when saved).
-    private JanoResult Assemble(PreparedRun prepared, GenerationResult result, GenerationResult? baseline, TorchSharp.torch.Tensor video,
-        TorchSharp.torch.Tensor? baseVideo, List<double> samples, List<double> baseSamples)
+    // The engine's progress as the library's: the run label (or the stage) as the phase, time since the call started.
+    private sealed class Progress(IProgress<JanoProgress> inner, Stopwatch clock) : IProgress<GenerationProgress>
     {
-        var request = prepared.Request;
-        var frames = FrameConverter.ToFrames(video);
-        var baseFrames = baseVideo is null ? null : FrameConverter.ToFrames(baseVideo);
-        var rep = result.Accelerator;
-        var levelMap = _backend.LevelMap(frames, rep);
-        QualityResult? quality = baseFrames is null ? null : ImageQuality.Compare(FrameConverter.ToRgb(frames), FrameConverter.ToRgb(baseFrames));
-        double latency = GenerationResult.Median(samples);
-        Dictionary<string, double>? relative = null;
-        if (baseline is not null && baseline.MedianStepSeconds.TryGetValue("full", out var fullStep) && fullStep > 0)
-            relative = result.MedianStepSeconds.ToDictionary(kv => kv.Key, kv => kv.Value / fullStep);
-        var report = new GenerationReport
+        public void Report(GenerationProgress value)
         {
-            Model = Name,
-            Weights = WeightsSource,
-            Prompt = request.Prompt,
-            Accel = prepared.Accelerator.Name,
-            Options = prepared.Accelerator.Options.ToDictionary(kv => kv.Key, kv => kv.Value),
-            Steps = request.Steps,
-            Seed = request.Seed,
-            Guidance = request.Guidance,
-            Shift = request.Shift,
-            Size = FormattableString.Invariant($"{video.shape[3]}x{video.shape[2]}"),
-            Frames = (int)video.shape[1],
-            Threads = torch.get_num_threads(),
-            Device = Device,
-            DType = DType,
-            Sampler = prepared.Sampler,
-            Version = RuntimeSettings.Version,
-            Repeats = samples.Count,
-            LatencySeconds = latency,
-            LatencySamples = samples.ToArray(),
-            AnalysisSeconds = rep.AnalysisSeconds,
-            StepLevels = result.Steps.Select(s => s.Level).ToArray(),
-            TokensPerStep = result.Steps.Select(s => s.TokensComputed).ToArray(),
-            StepSeconds = result.Steps.Select(s => s.Seconds).ToArray(),
-            TimePerLevel = result.MedianStepSeconds.ToDictionary(kv => kv.Key, kv => kv.Value),
-            ComputedTokenFraction = result.ComputedTokenFraction,
-            LevelFractions = rep.LevelFractions?.ToDictionary(kv => kv.Key, kv => kv.Value),
-            CacheBytes = rep.CacheBytes,
-            Notes = rep.Notes.ToArray(),
-            BaselineLatencySeconds = baseline is null ? null : GenerationResult.Median(baseSamples),
-            BaselineLatencySamples = baseline is null ? null : baseSamples.ToArray(),
-            Speedup = baseline is null ? null : GenerationResult.Median(baseSamples) / latency,
-            Psnr = quality?.Psnr,
-            Ssim = quality?.Ssim,
-            Identical = quality?.Identical,
-            RelativeStepTime = relative,
-        };
-        return new JanoResult(result, baseline, frames, baseFrames, levelMap, report, Info.Fps);
+            bool denoise = value.Stage == GenerationStage.Denoise;
+            string phase = denoise ? value.Run : value.Stage.ToString().ToLowerInvariant();
+            bool started = denoise && value.Step > 0;
+            inner.Report(new JanoProgress(phase, value.Step, denoise ? value.Steps : 1, started ? value.Level : null,
+                started ? value.TokensComputed : null, clock.Elapsed));
+        }
     }
 
     /// <summary>Frees the weights (waits for a running call to finish).</summary>
@@ -254,7 +195,7 @@ public sealed class JanoModel : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            _backend.Dispose();
+            _pipeline.Dispose();
         }
         finally
         {

@@ -45,9 +45,9 @@ public sealed record JanoRequest(string Prompt)
     /// <summary>Timed runs; latencies are medians.</summary>
     public int Repeats { get; init; } = 1;
 
-    /// <summary>Wan2.1 folders: <c>unipc</c> (default) or <c>euler</c>; the catalog models always use Euler.</summary>
+    /// <summary>Sampler (<c>euler</c> or <c>unipc</c>); null: the model's default (Euler for the catalog DiTs, UniPC for Wan2.1).</summary>
     public string? Sampler { get; init; }
 
-    /// <summary>Run cond and uncond as one batch of 2 (false: two forwards); catalog models only.</summary>
-    public bool BatchBranches { get; init; } = true;
+    /// <summary>Run cond and uncond as one batch of 2 (false: two forwards); null: the model's default (batched; Wan2.1 one by one).</summary>
+    public bool? BatchBranches { get; init; }
 }

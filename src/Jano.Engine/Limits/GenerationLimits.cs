@@ -2,7 +2,7 @@ using System.Globalization;
 using Jano.Core;
 using Jano.Core.Options;
 using Jano.Core.Weights;
-using Jano.Engine.Pipelines;
+using Jano.Engine.Pipelines.Wan;
 using Jano.Models.Dit;
 using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;

@@ -56,8 +56,8 @@ public class CalibrationTests
         try
         {
             var catalog = new ModelCatalog(dir);
-            var spec = BenchTinyTests.TinySpec with { JanoPreset = BenchTinyTests.TinySpec.JanoPreset + ",static_interval=4,medium_interval=2" };
-            var c = CalibrateJob.Execute(new CalibrateOptions { Spec = spec, Prompts = 3, JanoPrompts = 1, Steps = 10, Threads = 1 }, catalog);
+            var spec = BenchTinyTests.TinyEntry with { JanoPreset = BenchTinyTests.TinyEntry.JanoPreset + ",static_interval=4,medium_interval=2" };
+            var c = CalibrateJob.Execute(new CalibrateOptions { Entry = spec, Prompts = 3, JanoPrompts = 1, Steps = 10, Threads = 1 }, catalog);
             var path = catalog.CalibrationPath(spec);
             Assert.True(File.Exists(path));
             Assert.Equal([9000L], c.Seeds);

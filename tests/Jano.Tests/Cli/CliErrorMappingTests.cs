@@ -2,6 +2,7 @@ using Jano.Cli;
 using Jano.Core;
 using Jano.Core.Weights;
 using Jano.Engine.Catalog;
+using Jano.Engine.Pipelines.Dit;
 using Xunit;
 
 namespace Jano.Tests.Cli;
@@ -41,11 +42,11 @@ public class CliErrorMappingTests
         var root = Path.Combine(Path.GetTempPath(), "jano-assets-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var spec = ModelCatalog.Find("fmnist-image");
             var catalog = new ModelCatalog(root);
-            Directory.CreateDirectory(Path.GetDirectoryName(catalog.WeightsPath(spec))!);
-            File.WriteAllBytes(catalog.WeightsPath(spec), [1, 2, 3]);
-            Assert.True(catalog.HasWeights(spec));
+            var spec = (DitModelEntry)catalog.Resolve("fmnist-image");
+            Directory.CreateDirectory(Path.GetDirectoryName(spec.WeightsPath)!);
+            File.WriteAllBytes(spec.WeightsPath, [1, 2, 3]);
+            Assert.True(spec.HasWeights);
             var e = Assert.Throws<WeightFileException>(() => catalog.Load(spec, LoadOptions.CpuFloat32));
             Assert.Contains("model.safetensors", e.Message);
         }

@@ -44,7 +44,7 @@ public sealed class EvalJobTests : IDisposable
         var outDir = Path.Combine(_root, "out");
         var catalog = new ModelCatalog(Path.Combine(_root, "assets"));
         using var job = EvalJob.Prepare(Tiny(outDir), catalog);
-        Assert.StartsWith("random", job.Loaded.WeightsSource);
+        Assert.StartsWith("random", job.Pipeline.WeightsSource);
         var report = job.Run();
 
         var lines = report.SummaryLines();

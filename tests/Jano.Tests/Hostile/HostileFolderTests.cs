@@ -150,7 +150,7 @@ public sealed class HostileFolderTests : IDisposable
         {
             Prompt = "a red fox runs", Model = dir, OutDir = Out, Steps = 2, Size = (32, 32), Frames = 5, Threads = 1,
         }, new ModelCatalog(Path.Combine(_root, "assets")));
-        Assert.Equal(2, job.Request.Steps);
+        Assert.Equal(2, job.Settings.Steps);
     }
 
     /// <summary>(case, tokenizer model bytes, a fragment the line must contain).</summary>

@@ -14,7 +14,7 @@ public class StudyJobTests
         try
         {
             // an empty assets root: seeded random weights, so the numbers are meaningless but the mechanics are exercised
-            var result = StudyJob.Run(new ModelCatalog(root), "fmnist-image", "t_weight=0", 1, null, root, null, CancellationToken.None, steps: 8);
+            var result = StudyJob.Run(new StudyOptions { Model = "fmnist-image", AnalyzerOptions = "t_weight=0", SamplesPerPrompt = 1, Steps = 8, OutDir = root }, new ModelCatalog(root));
             Assert.Equal(10, result.Generations);
             Assert.Equal(64, result.Blocks);
             Assert.Equal(10, result.SpearmanPerGeneration.Length);

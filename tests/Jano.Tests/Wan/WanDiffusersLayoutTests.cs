@@ -3,7 +3,7 @@ using System.Text.Json;
 using Jano.Core.Acceleration;
 using Jano.Core.Weights;
 using Jano.Engine.Jobs;
-using Jano.Engine.Pipelines;
+using Jano.Engine.Pipelines.Wan;
 using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;
 using Jano.Tests.Cli;

@@ -3,7 +3,7 @@ using Jano.Core;
 using Jano.Core.Weights;
 using Jano.Engine.Catalog;
 using Jano.Engine.Jobs;
-using Jano.Engine.Pipelines;
+using Jano.Engine.Pipelines.Wan;
 using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;
 using Jano.Tests.Cli;
@@ -117,7 +117,7 @@ public sealed class WanGenerateTests : IDisposable
         Assert.Equal("wan2.1-t2v-1.3b", ModelCatalog.FindWan(WanConfig.T2V_1_3B)!.Name);
         Assert.Equal("wan2.1-t2v-14b", ModelCatalog.FindWan(WanConfig.T2V_14B)!.Name);
         Assert.Null(ModelCatalog.FindWan(WanFixtures.TinyConfig));
-        var jano = AcceleratorCatalog.Create("jano", ModelCatalog.WanSpecs[0].JanoPreset, null);
+        var jano = AcceleratorCatalog.Create("jano", ModelCatalog.Find("wan2.1-t2v-1.3b"), null, null);
         var o = jano.Options.ToDictionary(kv => kv.Key, kv => kv.Value);
         Assert.Equal("6", o["warmup_steps"]);
         Assert.Equal("4", o["cooldown_steps"]);

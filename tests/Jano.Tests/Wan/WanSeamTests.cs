@@ -93,17 +93,17 @@ public class WanSeamTests(ITestOutputHelper log)
         using var partition = new TokenPartition(levels, CPU);
         using var cache = new FrozenKvCache();
         using var buffer = new OutputBuffer();
-        using var sampler = new FlowUniPcSampler(4, 5.0);
+        var sampler = Samplers.Create("unipc", 5.0);
         void Once()
         {
-            sampler.Reset();
+            using var run = sampler.Start(4, 48);
             var latent = x.clone();
-            for (int i = 0; i < sampler.Steps; i++)
+            for (int i = 0; i < run.Schedule.Steps; i++)
             {
                 using var scope = NewDisposeScope();
-                var t = torch.full([2], sampler.Timestep(i));
+                var t = torch.full([2], run.Schedule.Timesteps[i]);
                 var v = model.Forward(latent, t, c, new JanoHooks(i == 0 ? 3 : 1 + i % 2, partition, cache, buffer, "Cond,Uncond"));
-                var next = sampler.Step(v, i, latent).DetachFromDisposeScope();
+                var next = run.Advance(v, i, latent).DetachFromDisposeScope();
                 latent.Dispose();
                 latent = next;
             }

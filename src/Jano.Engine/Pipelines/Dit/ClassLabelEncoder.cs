@@ -3,7 +3,7 @@ using Jano.Engine.Pipelines;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Jano.Engine.Catalog;
+namespace Jano.Engine.Pipelines.Dit;
 
 /// <summary>Prompt → class id [1] for class-conditional models; the unconditional branch uses the null class.</summary>
 public sealed class ClassLabelEncoder : IConditionEncoder
@@ -21,11 +21,17 @@ public sealed class ClassLabelEncoder : IConditionEncoder
         _device = device;
     }
 
+    public void CheckPrompt(string prompt, string? negativePrompt)
+    {
+        if (_lookup(prompt) < 0) throw new UsageException($"unknown prompt '{prompt}'; valid prompts: {string.Join(", ", _names)}");
+        if (!string.IsNullOrWhiteSpace(negativePrompt))
+            throw new UsageException("this class-conditional model has no negative prompts (its unconditional branch is the null class)");
+    }
+
     public Tensor Encode(string prompt)
     {
-        int id = _lookup(prompt);
-        if (id < 0) throw new UsageException($"unknown prompt '{prompt}'; valid prompts: {string.Join(", ", _names)}");
-        return torch.tensor(new long[] { id }, device: _device);
+        CheckPrompt(prompt, null);
+        return torch.tensor(new long[] { _lookup(prompt) }, device: _device);
     }
 
     public Tensor EncodeUnconditional(string? negativePrompt)

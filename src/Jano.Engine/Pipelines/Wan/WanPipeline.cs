@@ -1,6 +1,6 @@
 using Jano.Core;
 using Jano.Core.Acceleration;
-using Jano.Core.Sampling;
+using Jano.Core.Diffusion;
 using Jano.Core.Weights;
 using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;
@@ -8,18 +8,19 @@ using Jano.Models.Wan.Vae;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Jano.Engine.Pipelines;
+namespace Jano.Engine.Pipelines.Wan;
 
 /// <summary>
 /// Wan2.1 text-to-video from a folder laid out like the official release (<c>config.json</c>,
 /// <c>diffusion_pytorch_model*.safetensors</c>, <c>models_t5_umt5-xxl-enc-bf16.pth</c>, <c>Wan2.1_VAE.pth</c>,
-/// <c>google/umt5-xxl/spiece.model</c>) or like a Diffusers folder (see <see cref="WanCheckpointLayout"/>), in the order that keeps memory bounded: <see cref="EncodePrompts"/> builds the
-/// umT5 encoder, keeps only the trimmed embeddings and frees the encoder; <see cref="LoadTransformer"/> then builds the
-/// DiT; <see cref="Generate"/> runs the denoising loop (UniPC or Euler, classifier-free guidance with one forward per
-/// branch as Wan does, accelerator hooks per branch row); <see cref="Decode"/> runs the VAE.
-/// The umT5 and VAE configurations are read from the checkpoints' shapes, so smaller test checkpoints work too.
+/// <c>google/umt5-xxl/spiece.model</c>) or like a Diffusers folder (see <see cref="WanCheckpointLayout"/>), in the order that
+/// keeps memory bounded: <see cref="EncodeConditions"/> builds the umT5 encoder once for all its prompts, keeps only the
+/// trimmed embeddings and frees the encoder; the first <see cref="FlowMatchingPipeline.Denoise"/> then builds the DiT
+/// (<see cref="LoadTransformer"/>); <see cref="Decode"/> builds the VAE on the CPU and frees it afterwards. Branches run one
+/// forward each by default, as Wan does. The umT5 and VAE configurations are read from the checkpoints' shapes, so smaller
+/// test checkpoints work too.
 /// </summary>
-public sealed class WanPipeline : IDisposable
+public sealed class WanPipeline : FlowMatchingPipeline
 {
     /// <summary>Wan's default negative prompt (<c>wan_shared_cfg.sample_neg_prompt</c>).</summary>
     public const string DefaultNegativePrompt =
@@ -28,14 +29,17 @@ public sealed class WanPipeline : IDisposable
     private readonly WanCheckpointLayout _layout;
     private WanModel? _model;
 
-    /// <summary>Prepares a pipeline on <paramref name="folder"/>; nothing is loaded yet.</summary>
-    public WanPipeline(string folder, Device device, ScalarType dtype)
+    /// <summary>Prepares a pipeline on <paramref name="folder"/> (reads <c>config.json</c>); nothing is loaded yet.</summary>
+    public WanPipeline(string folder, Device device, ScalarType dtype, ModelDefaults defaults) : base(defaults, device, dtype)
     {
         _layout = WanCheckpointLayout.Of(folder);
-        Device = device;
-        DType = dtype;
         Config = _layout.ReadConfig();
     }
+
+    public override string Family => "wan2.1";
+
+    /// <summary>The folder (full path).</summary>
+    public override string WeightsSource => _layout.Root;
 
     /// <summary>The folder's layout (official or Diffusers).</summary>
     public WanCheckpointLayout Layout => _layout;
@@ -43,17 +47,40 @@ public sealed class WanPipeline : IDisposable
     /// <summary>The DiT configuration from <c>config.json</c>.</summary>
     public WanConfig Config { get; }
 
-    /// <summary>Device of the DiT and the encoder.</summary>
-    public Device Device { get; }
-
-    /// <summary>Dtype of the DiT and the text encoder (the VAE runs in fp32).</summary>
-    public ScalarType DType { get; }
-
-    /// <summary>The loaded DiT; null before <see cref="LoadTransformer"/>.</summary>
+    /// <summary>The loaded DiT; null before the first denoising run (or <see cref="LoadTransformer"/>).</summary>
     public WanModel? Model => _model;
 
     /// <summary>Paths of the DiT weight files (single file or the shards named by the index).</summary>
     public IReadOnlyList<string> TransformerFiles => _layout.TransformerFiles;
+
+    public override int OutputChannels => 3;
+
+    /// <summary>Null: the VAE decodes latent frame 0 to one frame and every later latent frame to four.</summary>
+    public override (int T, int H, int W)? PixelsPerToken => null;
+
+    protected override long[] LatentShape(int width, int height, int frames) => LatentShape(Config, width, height, frames);
+
+    protected override void CheckPrompt(string prompt, string? negativePrompt)
+    {
+    }
+
+    public override TransformerDescriptor Describe(GenerationSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (_model is not null) return _model.Describe(settings.LatentShape);
+        using var meta = new WanModel(Config, META);
+        return meta.Describe(settings.LatentShape);
+    }
+
+    // Pads the shorter text embedding with zero rows (as the model pads both to text_len) so both branches form one batch.
+    protected override Tensor BatchContexts(Tensor cond, Tensor uncond)
+    {
+        long l = Math.Max(cond.shape[1], uncond.shape[1]);
+        using var scope = NewDisposeScope();
+        Tensor Pad(Tensor c) => c.shape[1] == l ? c.alias()
+            : torch.cat([c, torch.zeros([1, l - c.shape[1], c.shape[2]], dtype: c.dtype, device: c.device)], 1); // [1, l, D]
+        return torch.cat([Pad(cond), Pad(uncond)], 0).MoveToOuterDisposeScope();                                 // [2, l, D]
+    }
 
     /// <summary>Latent [16, 1 + (frames − 1)/4, H/8, W/8] for a <paramref name="width"/>x<paramref name="height"/> clip of
     /// <paramref name="frames"/> frames; throws <see cref="UsageException"/> with one line when the size does not fit.</summary>
@@ -111,42 +138,66 @@ public sealed class WanPipeline : IDisposable
         };
     }
 
-    /// <summary>Encodes the prompt and the negative prompt with the umT5 encoder (built in <see cref="DType"/>, loaded from
-    /// the folder) and frees the encoder before returning. Returns each trimmed embedding as [1, L_i, dim] in <see cref="DType"/>.</summary>
-    public (Tensor Cond, Tensor Uncond) EncodePrompts(string prompt, string negativePrompt)
+    /// <summary>Encodes each request's prompt and negative prompt (a batch of 2, as before) with the umT5 encoder, built
+    /// once in <see cref="FlowMatchingPipeline.DType"/> from the folder and freed before returning. Each condition holds the
+    /// trimmed embeddings [1, L_i, dim].</summary>
+    public override IReadOnlyList<EncodedCondition> EncodeConditions(IReadOnlyList<GenerationSettings> settings,
+        IProgress<GenerationProgress>? progress = null, CancellationToken cancel = default)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        progress?.Report(new GenerationProgress { Stage = GenerationStage.Encode });
         var t5Files = _layout.TextEncoderFiles;
         var skip = _layout.TextEncoderSkip(AllNames(t5Files));
         var cfg = TextEncoderConfig(t5Files, _layout.TextEncoderRename, skip);
         var tokenizer = UmT5Tokenizer.Load(_layout.TokenizerModel, Config.TextLen);
-        Tensor[] trimmed;
-        using (no_grad())
+        var list = new List<EncodedCondition>(settings.Count);
+        try
         {
-            var encoder = new UmT5Encoder(cfg, Device, DType);
-            try
+            using (no_grad())
             {
-                WeightLoader.LoadInto(encoder, t5Files, _layout.TextEncoderRename, skip);
-                encoder.eval();
-                var (ids, mask) = tokenizer.EncodeBatch([prompt, negativePrompt]);
-                using (ids)
-                using (mask)
-                    trimmed = encoder.EncodeTrimmed(ids, mask);
+                var encoder = new UmT5Encoder(cfg, Device, DType);
+                try
+                {
+                    WeightLoader.LoadInto(encoder, t5Files, _layout.TextEncoderRename, skip);
+                    encoder.eval();
+                    foreach (var s in settings)
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        list.Add(Encode(encoder, tokenizer, s.Prompt, s.NegativePrompt ?? DefaultNegativePrompt, s.NegativePrompt));
+                    }
+                }
+                finally
+                {
+                    encoder.Dispose();
+                }
             }
-            finally
-            {
-                encoder.Dispose();
-            }
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return list;
         }
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        catch
+        {
+            foreach (var c in list) c.Dispose();
+            throw;
+        }
+    }
+
+    // [prompt, negative] through the encoder as one batch → trimmed embeddings [1, L_i, dim] each.
+    private static EncodedCondition Encode(UmT5Encoder encoder, UmT5Tokenizer tokenizer, string prompt, string negative, string? recorded)
+    {
+        Tensor[] trimmed;
+        var (ids, mask) = tokenizer.EncodeBatch([prompt, negative]);
+        using (ids)
+        using (mask)
+            trimmed = encoder.EncodeTrimmed(ids, mask);
         var cond = trimmed[0].unsqueeze(0);
         var uncond = trimmed[1].unsqueeze(0);
         trimmed[0].Dispose();
         trimmed[1].Dispose();
-        return (cond, uncond);
+        return new EncodedCondition(prompt, recorded, cond, uncond);
     }
 
-    /// <summary>Builds the DiT and loads its weights strictly (call after <see cref="EncodePrompts"/>, which freed the encoder).</summary>
+    /// <summary>Builds the DiT and loads its weights strictly (the first denoising run calls it, after <see cref="EncodeConditions"/> freed the encoder).</summary>
     public WanModel LoadTransformer()
     {
         if (_model is not null) return _model;
@@ -165,40 +216,19 @@ public sealed class WanPipeline : IDisposable
         return model;
     }
 
-    /// <summary>The denoising loop: seeded fp32 noise, <paramref name="sampler"/> (<c>unipc</c> or <c>euler</c>) with
-    /// <see cref="GenerationRequest.Shift"/>, guidance <c>v_u + g·(v_c − v_u)</c> with one forward per branch, one dispose
-    /// scope per step. The result's <see cref="GenerationResult.Latent"/> is the final latent [C, T, H, W] (fp32, CPU).</summary>
-    public GenerationResult Generate(GenerationRequest request, Tensor cond, Tensor uncond, string sampler, IAccelerator accelerator,
-        Action<int, int>? onStep = null, CancellationToken cancel = default)
+    protected override IDiffusionTransformer Transformer(IProgress<GenerationProgress>? progress)
     {
-        var model = _model ?? throw new InvalidOperationException("LoadTransformer must be called before Generate");
-        if (request.Steps < 1) throw new ArgumentException("steps must be at least 1");
-        using var noGrad = no_grad();
-        var descriptor = model.Describe(request.LatentShape);
-        using var uni = sampler == "unipc" ? new FlowUniPcSampler(request.Steps, request.Shift) : null;
-        var euler = sampler == "euler" ? new FlowMatchEulerSampler(request.Steps, request.Shift) : null;
-        if (uni is null && euler is null) throw new ArgumentException($"unknown sampler '{sampler}'; available: unipc, euler");
-        double[] sigmas = uni?.Sigmas ?? euler!.Sigmas;
-        bool cfg = request.Guidance != 1.0;
-        GuidanceBranch[] branches = cfg ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond];
-        using var c = cond.to(Device);
-        using var u = uncond.to(Device);
-        using var noise = DenoisingLoop.SeededNoise(request.LatentShape, request.Seed, Device);
-        var plan = new GenerationPlan(request.Steps, sigmas, branches, noise);
-        return DenoisingLoop.Run(accelerator, descriptor, plan, Device,
-            (session, step, x) =>
-            {
-                double timestep = uni?.Timestep(step.Index) ?? euler!.Timestep(step.Index);
-                var vc = Forward(model, session, GuidanceBranch.Cond, x, timestep, c);
-                return cfg ? Guide(vc, Forward(model, session, GuidanceBranch.Uncond, x, timestep, u), request.Guidance) : vc;
-            },
-            (v, i, x) => uni?.Step(v, i, x) ?? euler!.Step(v, i, x), onStep, cancel);
+        if (_model is not null) return _model;
+        progress?.Report(new GenerationProgress { Stage = GenerationStage.Load });
+        return LoadTransformer();
     }
 
     /// <summary>Decodes a latent [16, T, H, W] with the folder's VAE (fp32, built on the CPU, freed afterwards) into a
     /// clip [3, 1 + 4(T − 1), 8H, 8W] in [−1, 1].</summary>
-    public Tensor Decode(Tensor latent)
+    public override Tensor Decode(Tensor latent, IProgress<GenerationProgress>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(latent);
+        progress?.Report(new GenerationProgress { Stage = GenerationStage.Decode });
         string path = _layout.VaePath;
         var rename = _layout.VaeRename;
         WanVaeConfig cfg;
@@ -207,7 +237,8 @@ public sealed class WanPipeline : IDisposable
         WeightLoader.LoadInto(vae, [path], rename);
         vae.eval();
         using var noGrad = no_grad();
-        using var z = latent.to(ScalarType.Float32, CPU).unsqueeze(0);
+        using var cpu = latent.to(ScalarType.Float32, CPU);
+        using var z = cpu.unsqueeze(0);                                         // [1, 16, T, H, W]
         using var video = vae.Decode(z);
         return video.squeeze(0).clone();
     }
@@ -220,18 +251,10 @@ public sealed class WanPipeline : IDisposable
         return WanVaeConfig.Wan21 with { Dim = (int)conv.Shape[0] };
     }
 
-    private static Tensor Forward(WanModel model, IAcceleratorSession session, GuidanceBranch branch, Tensor x, double timestep, Tensor context)
-    {
-        using var t = full([1], timestep, dtype: ScalarType.Float32, device: model.Device);
-        var hooks = session.Hooks([branch]);
-        return model.Forward(x.unsqueeze(0), t, context, hooks).to(ScalarType.Float32).squeeze(0);
-    }
-
-    private static Tensor Guide(Tensor vc, Tensor vu, double g) => vu.add(vc.sub(vu), alpha: g);
-
     /// <summary>Frees the DiT.</summary>
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
+        if (!disposing) return;
         _model?.Dispose();
         _model = null;
     }

@@ -2,7 +2,7 @@ using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;
 using Jano.Models.Wan.Vae;
 
-namespace Jano.Engine.Pipelines;
+namespace Jano.Engine.Pipelines.Wan;
 
 /// <summary>
 /// Where a Wan2.1-T2V folder keeps each part, and how its tensor names map to the model's. Two layouts:

@@ -1,0 +1,265 @@
+using Jano.Core;
+using System.Diagnostics;
+using Jano.Core.Acceleration;
+using Jano.Core.Diffusion;
+using Jano.Core.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Jano.Engine.Pipelines;
+
+/// <summary>
+/// The part of <see cref="IDiffusionPipeline"/> every flow-matching model shares: request resolution (the one place
+/// requests are checked), accelerator checks, seeded noise, and the denoising loop with classifier-free guidance and the
+/// model's forward (called in one place, <see cref="Forward"/>). A family supplies its latent geometry, prompt check,
+/// condition encoder, denoiser and decoder.
+/// </summary>
+public abstract class FlowMatchingPipeline : IDiffusionPipeline
+{
+    private static readonly GuidanceBranch[] CondRows = [GuidanceBranch.Cond];
+    private static readonly GuidanceBranch[] UncondRows = [GuidanceBranch.Uncond];
+    private static readonly GuidanceBranch[] BothRows = [GuidanceBranch.Cond, GuidanceBranch.Uncond];
+
+    protected FlowMatchingPipeline(ModelDefaults defaults, Device device, ScalarType dtype)
+    {
+        Defaults = defaults;
+        Device = device;
+        DType = dtype;
+    }
+
+    public abstract string Family { get; }
+
+    public abstract string WeightsSource { get; }
+
+    public Device Device { get; }
+
+    public ScalarType DType { get; }
+
+    public ModelDefaults Defaults { get; }
+
+    public virtual IReadOnlyList<string> Samplers => Core.Sampling.Samplers.Names;
+
+    public abstract int OutputChannels { get; }
+
+    public abstract (int T, int H, int W)? PixelsPerToken { get; }
+
+    /// <summary>True when a guidance scale other than 1 runs an unconditional branch (false for models with embedded
+    /// guidance, which pass the scale in the condition).</summary>
+    protected virtual bool UsesClassifierFreeGuidance => true;
+
+    public GenerationSettings Resolve(GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.Prompt)) throw new UsageException("the prompt must not be empty");
+        int steps = request.Steps ?? Defaults.Steps;
+        if (steps < 1) throw new UsageException($"--steps ({steps}) must be at least 1");
+        double guidance = request.Guidance ?? Defaults.Guidance;
+        if (!(guidance >= 1.0) || double.IsInfinity(guidance)) throw new UsageException($"--guidance ({guidance}) must be at least 1");
+        double shift = request.Shift ?? Defaults.Shift;
+        if (!(shift > 0) || double.IsInfinity(shift)) throw new UsageException($"--shift ({shift}) must be positive");
+        string sampler = (request.Sampler ?? Defaults.Sampler).ToLowerInvariant();
+        if (!Samplers.Contains(sampler, StringComparer.Ordinal))
+            throw new UsageException($"unknown sampler '{request.Sampler}'; available: {string.Join(", ", Samplers)}");
+        int width = request.Width ?? Defaults.Width, height = request.Height ?? Defaults.Height;
+        if (width < 1 || height < 1) throw new UsageException("--size must be WxH with positive integers");
+        int frames = request.Frames ?? Defaults.Frames;
+        if (frames < 1) throw new UsageException($"--frames ({frames}) must be at least 1");
+        var latent = LatentShape(width, height, frames);
+        string? negative = request.NegativePrompt ?? Defaults.NegativePrompt;
+        CheckPrompt(request.Prompt, negative);
+        return new GenerationSettings
+        {
+            Prompt = request.Prompt,
+            NegativePrompt = negative,
+            Steps = steps,
+            Seed = request.Seed,
+            Guidance = guidance,
+            Shift = shift,
+            Sampler = sampler,
+            Width = width,
+            Height = height,
+            Frames = frames,
+            LatentShape = latent,
+            BatchBranches = request.BatchBranches ?? Defaults.BatchBranches,
+            Cfg = UsesClassifierFreeGuidance && guidance != 1.0,
+        };
+    }
+
+    /// <summary>Latent [C, T, H, W] for an output of <paramref name="width"/>x<paramref name="height"/> and
+    /// <paramref name="frames"/> frames; an <see cref="ArgumentException"/> with one line when the sizes do not fit.</summary>
+    protected abstract long[] LatentShape(int width, int height, int frames);
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the prompt when the model cannot take it.</summary>
+    protected abstract void CheckPrompt(string prompt, string? negativePrompt);
+
+    public abstract TransformerDescriptor Describe(GenerationSettings settings);
+
+    public void CheckAccelerator(GenerationSettings settings, IAccelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(accelerator);
+        // Begin validates the options against the model and the plan; the session is discarded unused.
+        var descriptor = Describe(settings);
+        using var noise = torch.zeros(settings.LatentShape);
+        using var session = accelerator.Begin(descriptor, new GenerationPlan(settings.Steps, new double[settings.Steps + 1],
+            settings.Cfg ? BothRows : CondRows, noise));
+    }
+
+    public Tensor InitialNoise(GenerationSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        using var gen = new Generator((ulong)settings.Seed);
+        using var scope = NewDisposeScope();
+        var cpu = torch.randn(settings.LatentShape, dtype: ScalarType.Float32, generator: gen);
+        return cpu.to(Device).clone().MoveToOuterDisposeScope();
+    }
+
+    public abstract IReadOnlyList<EncodedCondition> EncodeConditions(IReadOnlyList<GenerationSettings> settings,
+        IProgress<GenerationProgress>? progress = null, CancellationToken cancel = default);
+
+    /// <summary>The denoiser, loaded on first use (reporting <see cref="GenerationStage.Load"/> when it loads).</summary>
+    protected abstract IDiffusionTransformer Transformer(IProgress<GenerationProgress>? progress);
+
+    /// <summary>The sampler of a run: by default <see cref="Core.Sampling.Samplers.Create"/> with the settings' name and shift.</summary>
+    protected virtual Sampler CreateSampler(GenerationSettings settings) => Core.Sampling.Samplers.Create(settings.Sampler, settings.Shift);
+
+    /// <summary>Cond and uncond contexts (batch 1 each) as one batch of 2 for batched guidance.</summary>
+    protected virtual Tensor BatchContexts(Tensor cond, Tensor uncond) => torch.cat([cond, uncond], 0);
+
+    public GenerationResult Denoise(GenerationSettings settings, EncodedCondition condition, IAccelerator accelerator,
+        IProgress<GenerationProgress>? progress = null, Action<StepInfo, Tensor, Tensor>? observe = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(accelerator);
+        if (!condition.Fits(settings))
+            throw new UsageException(condition.Prompt == settings.Prompt && condition.NegativePrompt == settings.NegativePrompt
+                ? "the condition was encoded without an unconditional branch, but this request uses classifier-free guidance"
+                : $"the condition was encoded for prompt '{condition.Prompt}', not for this request's '{settings.Prompt}'");
+        var model = Transformer(progress);
+        using var noGrad = torch.no_grad();
+        var descriptor = model.Describe(settings.LatentShape);
+        int steps = settings.Steps;
+        using var run = CreateSampler(settings).Start(steps, descriptor.TokenCount);
+        var schedule = run.Schedule;
+        var sigmas = schedule.Sigmas.ToArray();
+        using var batched = settings.Cfg && settings.BatchBranches ? BatchContexts(condition.Cond, condition.Uncond!) : null;
+        using var noise = InitialNoise(settings);
+        var plan = new GenerationPlan(steps, sigmas, settings.Cfg ? BothRows : CondRows, noise);
+        var phases = new StepPhases(accelerator, steps);
+
+        var records = new List<StepRecord>(steps);
+        var x = noise.clone();
+        x.DetachFromDisposeScope();
+        bool cuda = Device.type == DeviceType.CUDA;
+        var total = Stopwatch.StartNew();
+        AcceleratorReport report;
+        try
+        {
+            using var session = accelerator.Begin(descriptor, plan);
+            for (int i = 0; i < steps; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var stepWatch = Stopwatch.StartNew();
+                using var scope = NewDisposeScope();
+                var step = new StepInfo(i, steps, sigmas[i], sigmas[i + 1]);
+                session.BeginStep(step);
+                var v = Velocity(model, session, settings, condition, batched, x, schedule.Timesteps[i]); // [C, T, H, W]
+                var summary = session.EndStep(step, v);
+                var next = run.Advance(v, i, x);
+                if (cuda) torch.cuda.synchronize();
+                observe?.Invoke(step, v, next);
+                next.DetachFromDisposeScope();
+                x.Dispose();
+                x = next;
+                records.Add(new StepRecord(i, summary.Level, summary.TokensComputed, stepWatch.Elapsed.TotalSeconds, summary.Note));
+                progress?.Report(new GenerationProgress
+                {
+                    Stage = GenerationStage.Denoise, Run = accelerator.Name, Step = i + 1, Steps = steps, Phase = phases.Of(step, summary),
+                    Level = summary.Level, TokensComputed = summary.TokensComputed, Note = summary.Note, Elapsed = total.Elapsed,
+                });
+            }
+            report = session.Report();
+        }
+        catch
+        {
+            x.Dispose();
+            throw;
+        }
+        double latency = total.Elapsed.TotalSeconds;
+        var latent = x.to(CPU);
+        if (!ReferenceEquals(latent, x)) x.Dispose();
+        return new GenerationResult
+        {
+            Settings = settings,
+            Latent = latent,
+            LatencySeconds = latency,
+            Steps = records,
+            Accelerator = report,
+            Branches = plan.Branches.Count,
+            TokenCount = descriptor.TokenCount,
+        };
+    }
+
+    public abstract Tensor Decode(Tensor latent, IProgress<GenerationProgress>? progress = null);
+
+    public GenerationResult Generate(GenerationRequest request, IAccelerator? accelerator = null, IProgress<GenerationProgress>? progress = null,
+        CancellationToken cancel = default)
+    {
+        var settings = Resolve(request);
+        var accel = accelerator ?? new NoAccelerator();
+        CheckAccelerator(settings, accel);
+        using var condition = this.EncodeCondition(settings, progress, cancel);
+        var result = Denoise(settings, condition, accel, progress, cancel: cancel);
+        try
+        {
+            cancel.ThrowIfCancellationRequested();
+            return result with { Output = Decode(result.Latent, progress) };
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    // The guided velocity [C, T, H, W] (fp32) of latent x: v_c alone, or v = v_u + g·(v_c − v_u) with the branches batched
+    // into one forward or run one by one.
+    private Tensor Velocity(IDiffusionTransformer model, IAcceleratorSession session, GenerationSettings settings, EncodedCondition condition,
+        Tensor? batched, Tensor x, double timestep)
+    {
+        if (!settings.Cfg) return Forward(model, session, CondRows, x.unsqueeze(0), timestep, condition.Cond).squeeze(0);
+        Tensor vc, vu;
+        if (batched is not null)
+        {
+            var both = Forward(model, session, BothRows, x.unsqueeze(0).expand(2, -1, -1, -1, -1), timestep, batched); // [2, C, T, H, W]
+            vc = both[0];
+            vu = both[1];
+        }
+        else
+        {
+            vc = Forward(model, session, CondRows, x.unsqueeze(0), timestep, condition.Cond).squeeze(0);
+            vu = Forward(model, session, UncondRows, x.unsqueeze(0), timestep, condition.Uncond!).squeeze(0);
+        }
+        using var g = settings.Guidance.ToScalar();
+        return vu.add(vc.sub(vu), g);
+    }
+
+    // The one call of the model's forward: x [B, C, T, H, W] at one timestep for every row, the branch rows' hooks.
+    private Tensor Forward(IDiffusionTransformer model, IAcceleratorSession session, GuidanceBranch[] rows, Tensor x, double timestep, Tensor context)
+    {
+        using var value = timestep.ToScalar();
+        using var t = torch.full([x.shape[0]], value, dtype: ScalarType.Float32, device: Device);
+        var hooks = session.Hooks(rows);
+        return model.Forward(x, t, context, hooks).to(ScalarType.Float32);
+    }
+
+    /// <summary>Frees what the pipeline loaded.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Dispose(bool disposing);
+}
