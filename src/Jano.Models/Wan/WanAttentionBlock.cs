@@ -23,21 +23,27 @@ public sealed class WanAttentionBlock : nn.Module
     private readonly Sequential ffn;
     private readonly Parameter modulation;
 
-    /// <summary>Creates block <paramref name="layer"/>.</summary>
-    public WanAttentionBlock(int layer, WanConfig cfg, Device? device, ScalarType dtype) : base(nameof(WanAttentionBlock))
+    /// <summary>Creates block <paramref name="layer"/> of a Wan2.1 model.</summary>
+    public WanAttentionBlock(int layer, WanConfig cfg, Device? device, ScalarType dtype)
+        : this(layer, cfg.Dim, cfg.FfnDim, cfg.NumHeads, cfg.Eps, device, dtype)
+    {
+    }
+
+    /// <summary>Creates block <paramref name="layer"/> of width <paramref name="dim"/> (the DiT's blocks are these blocks).</summary>
+    public WanAttentionBlock(int layer, int dim, int ffnDim, int heads, double eps, Device? device, ScalarType dtype) : base(nameof(WanAttentionBlock))
     {
         _layer = layer;
         _dtype = dtype;
-        norm1 = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: false, device, dtype);
-        self_attn = new WanSelfAttention(cfg.Dim, cfg.NumHeads, cfg.Eps, device, dtype);
-        norm3 = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: true, device, dtype);
-        cross_attn = new WanCrossAttention(cfg.Dim, cfg.NumHeads, cfg.Eps, device, dtype);
-        norm2 = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: false, device, dtype);
+        norm1 = new WanLayerNorm(dim, eps, elementwiseAffine: false, device, dtype);
+        self_attn = new WanSelfAttention(dim, heads, eps, device, dtype);
+        norm3 = new WanLayerNorm(dim, eps, elementwiseAffine: true, device, dtype);
+        cross_attn = new WanCrossAttention(dim, heads, eps, device, dtype);
+        norm2 = new WanLayerNorm(dim, eps, elementwiseAffine: false, device, dtype);
         ffn = nn.Sequential(
-            nn.Linear(cfg.Dim, cfg.FfnDim, device: device, dtype: dtype),
+            nn.Linear(dim, ffnDim, device: device, dtype: dtype),
             nn.GELU(GELU.Approximate.tanh),
-            nn.Linear(cfg.FfnDim, cfg.Dim, device: device, dtype: dtype));
-        modulation = nn.Parameter(torch.zeros([1, 6, cfg.Dim], dtype: dtype, device: device));
+            nn.Linear(ffnDim, dim, device: device, dtype: dtype));
+        modulation = nn.Parameter(torch.zeros([1, 6, dim], dtype: dtype, device: device));
         RegisterComponents();
     }
 
