@@ -1,3 +1,4 @@
+using Jano.Core.Acceleration;
 using Jano.Acceleration.Common;
 using Jano.Core.Options;
 
@@ -8,7 +9,7 @@ namespace Jano.Acceleration.EasyCache;
 /// relative output change; <see cref="WarmupSteps"/> 5 (the script's <c>ret_steps = 10</c> calls with CFG = 5 steps);
 /// the last step always computes (<c>cutoff = 2N − 2</c> calls). No calibration. Off: <c>thresh=0</c>.
 /// </summary>
-public sealed record EasyCacheOptions
+public sealed record EasyCacheOptions : IStepCacheOptions
 {
     public double Thresh { get; init; } = 0.05;
     public int WarmupSteps { get; init; } = 5;
@@ -41,6 +42,20 @@ public sealed record EasyCacheOptions
         if (WarmupSteps < 2) throw new ArgumentException($"warmup_steps ({WarmupSteps}) must be at least 2 (two computed steps estimate the input/output ratio)");
         if (CooldownSteps < 0) throw new ArgumentException($"cooldown_steps ({CooldownSteps}) must not be negative");
     }
+
+    /// <summary>Catalog name.</summary>
+    public string Method => "easycache";
+
+    /// <summary>Keys <see cref="EasyCacheRule"/> reads (on Jano: <c>jano+easycache</c>).</summary>
+    public IReadOnlyList<string> RuleKeys => RuleKeyList;
+
+    private static readonly string[] RuleKeyList = ["thresh", "threshold", "reuse_threshold"];
+
+    IStepCacheOptions IStepCacheOptions.WithRule(IEnumerable<KeyValuePair<string, string>> pairs) => With(pairs);
+
+    public IReadOnlyList<KeyValuePair<string, string>> RulePairs() => [new("thresh", OptionList.Format(Thresh))];
+
+    public IStepSkipRule CreateRule(TransformerDescriptor model, GenerationPlan plan) => new EasyCacheRule(this);
 
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [

@@ -87,9 +87,14 @@ public sealed class ToCaSession : IAcceleratorSession
         _ages[(row, layer)] = copy;
     }
 
+    private TokenStreams RunAttention(GuidanceBranch[] rows, int layer, AttentionKind kind, TokenStreams streams, Func<TokenStreams, TokenStreams> computeStreams)
+    {
+        if (_options.IsOff || kind == AttentionKind.Joint) return computeStreams(streams);
+        return new TokenStreams(RunAttention(rows, layer, kind, streams.Image, x => computeStreams(new TokenStreams(x)).Image));
+    }
+
     private Tensor RunAttention(GuidanceBranch[] rows, int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute)
     {
-        if (_options.IsOff || kind == AttentionKind.Joint) return compute(input);
         var step = _step ?? throw new InvalidOperationException("BeginStep must come before a forward");
         long b = input.shape[0], n = input.shape[1], c = input.shape[2];
         bool cross = kind == AttentionKind.Cross;
@@ -133,21 +138,9 @@ public sealed class ToCaSession : IAcceleratorSession
     private void Track() =>
         _peakBytes = Math.Max(_peakBytes, _outputs.Values.Sum(t => Owned.Bytes(t)) + _ages.Values.Sum(t => Owned.Bytes(t)));
 
-    private sealed class AttentionHooks(ToCaSession session, GuidanceBranch[] rows) : ITransformerHooks
+    private sealed class AttentionHooks(ToCaSession session, GuidanceBranch[] rows) : TransformerHooks
     {
-        public TokenSelection SelectTokens(int tokenCount) => TokenSelection.All(tokenCount);
-
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) => runBlocks(x);
-
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
-
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) =>
+        public override TokenStreams RunAttention(int layer, AttentionKind kind, TokenStreams input, Func<TokenStreams, TokenStreams> compute) =>
             session.RunAttention(rows, layer, kind, input, compute);
-
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
-
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
     }
 }

@@ -62,11 +62,7 @@ public static class BenchJob
         using var loaded = catalog.Load(spec, LoadOptions.CpuFloat32);
         var descriptor = loaded.Model.Describe(spec.LatentShape);
         foreach (var r in groups.SelectMany(g => g))
-        {
-            using var noise = TorchSharp.torch.zeros(spec.LatentShape);
-            using var _ = r.Accelerator.Begin(descriptor, new GenerationPlan(steps, new double[steps + 1],
-                spec.Guidance != 1.0 ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond], noise));
-        }
+            r.Accelerator.Validate(descriptor, steps, spec.Guidance != 1.0 ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond]);
 
         var jsonl = Path.Combine(o.OutDir, "bench.jsonl");
         var records = new List<BenchRecord>();

@@ -103,11 +103,7 @@ public sealed class EvalJob : IDisposable
         {
             loaded = catalog.Load(spec, LoadOptions.CpuFloat32);
             var descriptor = loaded.Model.Describe(request.LatentShape);
-            using (var noise = torch.zeros(request.LatentShape))
-            using (jano.Begin(descriptor, new GenerationPlan(request.Steps, new double[request.Steps + 1],
-                       [GuidanceBranch.Cond, GuidanceBranch.Uncond], noise)))
-            {
-            }
+            jano.Validate(descriptor, request.Steps, [GuidanceBranch.Cond, GuidanceBranch.Uncond]);
             return new EvalJob(o, loaded, classifier, classifierPath, test, jano, request, samples, threads);
         }
         catch

@@ -105,11 +105,7 @@ public sealed class GenerateJob : IDisposable
         {
             // Validate the accelerator against this model and run before any compute.
             var descriptor = loaded.Model.Describe(shape);
-            using (var noise = TorchSharp.torch.zeros(shape))
-            using (accel.Begin(descriptor, new GenerationPlan(request.Steps, new double[request.Steps + 1],
-                       request.Guidance != 1.0 ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond], noise)))
-            {
-            }
+            accel.Validate(descriptor, request.Steps, request.Guidance != 1.0 ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond]);
             loaded.Encoder.Encode(request.Prompt).Dispose();
             if (request.NegativePrompt is not null) loaded.Encoder.EncodeUnconditional(request.NegativePrompt).Dispose();
             return new GenerateJob(o, loaded, null, spec.Name, loaded.WeightsSource, spec.Fps, "euler", accel, request, threads);
@@ -156,11 +152,7 @@ public sealed class GenerateJob : IDisposable
                 BatchBranches = false,
             };
             using (var meta = new Jano.Models.Wan.WanModel(wan.Config, TorchSharp.torch.META))
-            using (var noise = TorchSharp.torch.zeros(shape))
-            using (accel.Begin(meta.Describe(shape), new GenerationPlan(request.Steps, new double[request.Steps + 1],
-                       request.Guidance != 1.0 ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond], noise)))
-            {
-            }
+                accel.Validate(meta.Describe(shape), request.Steps, request.Guidance != 1.0 ? [GuidanceBranch.Cond, GuidanceBranch.Uncond] : [GuidanceBranch.Cond]);
             RuntimeSettings.EnsureWritableDirectory(o.OutDir);
             int threads = RuntimeSettings.ApplyThreads(o.Threads);
             return new GenerateJob(o, null, wan, entry.Name, inspect.Folder, entry.Fps, sampler, accel, request, threads);

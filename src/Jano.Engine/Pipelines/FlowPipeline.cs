@@ -71,6 +71,6 @@ public sealed class FlowPipeline
     {
         using var t = torch.full([x.shape[0]], timestep, dtype: ScalarType.Float32, device: _model.Device);
         var hooks = session.Hooks(rows);
-        return _model.Forward(x, t, context, hooks).to(ScalarType.Float32);
+        return _model.Forward(x, t, DiffusionCondition.ForClasses(context), hooks).to(ScalarType.Float32);
     }
 }

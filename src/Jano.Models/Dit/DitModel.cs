@@ -98,6 +98,13 @@ public sealed class DitModel : nn.Module, IDiffusionTransformer
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>Reads <see cref="DiffusionCondition.ClassIds"/> [B] (id <see cref="NullClass"/> is the unconditional class).</remarks>
+    public Tensor Forward(Tensor x, Tensor t, DiffusionCondition condition, ITransformerHooks hooks) =>
+        Forward(x, t, DiffusionCondition.Require(condition.ClassIds, "class ids", "the class-conditional DiT"), hooks);
+
+    /// <summary>Velocity for x [B, C, T, H, W] at timesteps t [B] (σ·1000) for class ids <paramref name="context"/> [B].
+    /// Returns [B, C, T, H, W] in the model dtype.</summary>
     public Tensor Forward(Tensor x, Tensor t, Tensor context, ITransformerHooks hooks)
     {
         using var scope = NewDisposeScope();

@@ -41,12 +41,8 @@ internal static class WanBackbone
             // seam: around the block stack (step-level caches may skip it)
             h = hooks.RunBlockStack(h, () => blocks[0].ModulatedInput(h, e0), hs =>
             {
-                for (int i = 0; i < blocks.Count; i++)
-                {
-                    var block = blocks[i];
-                    // seam: each block
-                    hs = hooks.RunBlock(i, hs, xb => block.Forward(xb, e0, ctx, cos, sin, cosAll, sinAll, hooks));
-                }
+                foreach (var block in blocks)
+                    hs = block.Forward(hs, e0, ctx, cos, sin, cosAll, sinAll, hooks); // [B, n, C]
                 return hs;
             });
             output = head.Forward(h, e);                                       // [B, n, P]

@@ -69,6 +69,11 @@ public sealed class WanModel : nn.Module, IDiffusionTransformer
             _cfg.Patch, _cfg.TextLen, _cfg.FfnDim);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Reads <see cref="DiffusionCondition.TextEmbeddings"/> [B, L, text_dim] (L ≤ text_len).</remarks>
+    public Tensor Forward(Tensor x, Tensor t, DiffusionCondition condition, ITransformerHooks hooks) =>
+        Forward(x, t, DiffusionCondition.Require(condition.TextEmbeddings, "text embeddings", "Wan2.1"), hooks);
+
     /// <summary>
     /// Velocity for x [B, C_in, T, H, W] at timesteps t [B] (σ·1000), text embeddings context [B, L, text_dim] (L ≤ text_len).
     /// Returns [B, C_out, T, H, W] in the model dtype.

@@ -18,8 +18,8 @@ public class JanoComboTests
 
     private static JanoAccelerator Jano() => new(new JanoOptions().With(OptionList.Parse(JanoBase)));
 
-    private static JanoTeaCacheAccelerator Combo(string cache) =>
-        new(new JanoTeaCacheOptions().With(OptionList.Parse(JanoBase + "," + cache)));
+    private static JanoStepCacheAccelerator Combo(string cache) =>
+        new(new JanoStepCacheOptions { Cache = new TeaCacheOptions() }.With(OptionList.Parse(JanoBase + "," + cache)));
 
     [Fact]
     public void JanoComboWithThresholdZeroIsBitIdenticalToPlainJano()
@@ -71,13 +71,13 @@ public class JanoComboTests
         using var _ = torch.no_grad();
         using var scope = NewDisposeScope();
         var model = new TransformerDescriptor("toy", 2, 32, 2, [2, 2, 8, 8], (1, 2, 2), 2, 64);
-        var options = new JanoTeaCacheOptions
+        var options = new JanoStepCacheOptions
         {
             Jano = new JanoOptions { WarmupSteps = 3, CooldownSteps = 1, StaticInterval = 3, MediumInterval = 2, AnalyzeBlockSize = (1, 2, 2), StaticThresh = 0.1, MediumThresh = 0.3, IncludeXt = false },
             Cache = new TeaCacheOptions { RelL1Thresh = 0.5 },
         };
         var noise = TestModels.Randn(1, model.LatentShape);
-        using var session = new JanoTeaCacheSession(options, model, new GenerationPlan(8, new double[9], [GuidanceBranch.Cond, GuidanceBranch.Uncond], noise));
+        using var session = new JanoStepCacheSession(options, model, new GenerationPlan(8, new double[9], [GuidanceBranch.Cond, GuidanceBranch.Uncond], noise));
         int n = model.TokenCount;
         var probes = new Dictionary<GuidanceBranch, Tensor> { [GuidanceBranch.Cond] = TestModels.Randn(11, 1, n, 4) + 2, [GuidanceBranch.Uncond] = TestModels.Randn(12, 1, n, 4) + 2 };
         var outputs = new Dictionary<GuidanceBranch, Tensor> { [GuidanceBranch.Cond] = TestModels.Randn(21, 1, n, 8), [GuidanceBranch.Uncond] = TestModels.Randn(22, 1, n, 8) };
@@ -115,7 +115,7 @@ public class JanoComboTests
         var condOut = condHooks.ComposeOutput(torch.full(1, condSel.Count, 8, 99f), condSel);
         Assert.False(condRan);
         Assert.True(TestModels.BitEqual(outputs[GuidanceBranch.Cond], condOut));
-        Assert.Equal(0.1, session.Accumulated(GuidanceBranch.Cond), 5);
+        Assert.Equal(0.1, ((TeaCacheRule)session.Rule).Accumulated(GuidanceBranch.Cond), 5);
 
         var uncondHooks = session.Hooks([GuidanceBranch.Uncond]);
         var uncondSel = uncondHooks.SelectTokens(n);
@@ -124,10 +124,10 @@ public class JanoComboTests
         var fresh = torch.full(1, uncondSel.Count, 8, 7f);
         var uncondOut = uncondHooks.ComposeOutput(fresh, uncondSel);
         Assert.True(uncondRan);
-        Assert.Equal(0.0, session.Accumulated(GuidanceBranch.Uncond));
+        Assert.Equal(0.0, ((TeaCacheRule)session.Rule).Accumulated(GuidanceBranch.Uncond));
         Assert.Equal(7f, uncondOut.index_select(1, uncondSel.Indices!).max().ToSingle());
         Assert.Equal("L1+skip", session.EndStep(cheap, TestModels.Randn(200, model.LatentShape)).Level);
-        Assert.Equal(0.1, session.Accumulated(GuidanceBranch.Cond), 5);
+        Assert.Equal(0.1, ((TeaCacheRule)session.Rule).Accumulated(GuidanceBranch.Cond), 5);
     }
 
     [Fact]
@@ -150,10 +150,10 @@ public class JanoComboTests
     [Fact]
     public void JanoComboOptionsSplitBetweenJanoAndTheStepCache()
     {
-        var o = new JanoTeaCacheOptions().With(OptionList.Parse("warmup_steps=4,rel_l1_thresh=0.3,coefficients=identity"));
+        var o = new JanoStepCacheOptions { Cache = new TeaCacheOptions() }.With(OptionList.Parse("warmup_steps=4,rel_l1_thresh=0.3,coefficients=identity"));
         Assert.Equal(4, o.Jano.WarmupSteps);
-        Assert.Equal(0.3, o.Cache.RelL1Thresh);
-        var e = Assert.Throws<ArgumentException>(() => new JanoTeaCacheOptions().With(OptionList.Parse("bogus=1")));
+        Assert.Equal(0.3, ((TeaCacheOptions)o.Cache).RelL1Thresh);
+        var e = Assert.Throws<ArgumentException>(() => new JanoStepCacheOptions { Cache = new TeaCacheOptions() }.With(OptionList.Parse("bogus=1")));
         Assert.Contains("'bogus'", e.Message);
         Assert.Equal("jano+teacache", AcceleratorCatalog.Names.Single(x => x == "jano+teacache"));
     }
