@@ -1,3 +1,4 @@
+using Jano.Acceleration.Common;
 using Jano.Acceleration.JanoCombo;
 using Jano.Acceleration.JanoMethod;
 using Jano.Acceleration.TeaCache;
@@ -156,5 +157,81 @@ public class JanoComboTests
         var e = Assert.Throws<ArgumentException>(() => new JanoStepCacheOptions { Cache = new TeaCacheOptions() }.With(OptionList.Parse("bogus=1")));
         Assert.Contains("'bogus'", e.Message);
         Assert.Equal("jano+teacache", AcceleratorCatalog.Names.Single(x => x == "jano+teacache"));
+    }
+
+    public static IEnumerable<object[]> StepCaches() =>
+    [
+        ["teacache", "rel_l1_thresh=1e9"],
+        ["magcache", "magcache_thresh=1e9,magcache_k=100"],
+        ["easycache", "thresh=1e9"],
+    ];
+
+    // Any catalog step cache layers on Jano: its off setting is plain Jano bit for bit, and a huge threshold skips every
+    // unprotected (level-1/2) forward while warm-up, cool-down and level-3 steps still run their blocks.
+    [Theory]
+    [MemberData(nameof(StepCaches))]
+    public void EveryStepCacheLayersOnJano(string cache, string huge)
+    {
+        using var rig = new PipelineTestRig();
+        using var jano = rig.Pipeline.Generate(PipelineTestRig.Request(), Jano());
+        var off = AcceleratorCatalog.Create("jano+" + cache, JanoBase, AcceleratorCatalog.Off("jano+" + cache).Replace("static_interval=0,", "", StringComparison.Ordinal));
+        Assert.Equal("jano+" + cache, off.Name);
+        using var offRun = rig.Pipeline.Generate(PipelineTestRig.Request(), off);
+        Assert.True(TestModels.BitEqual(jano.Latent, offRun.Latent), $"jano+{cache} with the step cache off differs from plain Jano");
+
+        var counting = new CountingAccelerator(AcceleratorCatalog.Create("jano+" + cache, JanoBase, huge));
+        using var run = rig.Pipeline.Generate(PipelineTestRig.Request(), counting);
+        var levels = InterleavedSchedule.All(12, new JanoOptions().With(OptionList.Parse(JanoBase)));
+        int layers = rig.Model.Describe(TestModels.TinyLatent).Layers;
+        for (int i = 0; i < levels.Length; i++)
+        {
+            Assert.Equal(levels[i] is 0 or 3 ? layers : 0, counting.BlocksPerStep[i]);
+            Assert.Equal(levels[i] is 0 or 3 ? (levels[i] == 0 ? "full" : "L3") : "skip", run.Steps[i].Level);
+        }
+        Assert.Contains(run.Accelerator.Notes, n => n.Contains($"step cache ({cache})", StringComparison.Ordinal));
+    }
+
+    // What jano calibrate needs to fit a step cache under Jano's preset: a rule of its own layered through the public
+    // JanoStepCacheAccelerator sees the rows each cheap step computes and, never skipping, leaves plain Jano unchanged.
+    [Fact]
+    public void ARecordingRuleSeesTheRowsEachStepComputesAndChangesNothing()
+    {
+        using var rig = new PipelineTestRig();
+        using var jano = rig.Pipeline.Generate(PipelineTestRig.Request(), Jano());
+        var recorder = new RecordingOptions();
+        var accel = new JanoStepCacheAccelerator(new JanoStepCacheOptions { Cache = recorder }.With(OptionList.Parse(JanoBase)));
+        using var run = rig.Pipeline.Generate(PipelineTestRig.Request(), accel);
+        Assert.True(TestModels.BitEqual(jano.Latent, run.Latent));
+        var levels = InterleavedSchedule.All(12, new JanoOptions().With(OptionList.Parse(JanoBase)));
+        var partition = run.Accelerator.TokenLevels!;
+        Assert.Equal(12, recorder.Seen.Count);
+        for (int i = 0; i < 12; i++)
+        {
+            int expected = levels[i] switch { 1 => partition.Count(l => l == 3), 2 => partition.Count(l => l >= 2), _ => partition.Length };
+            Assert.Equal((levels[i] is 0 or 3, expected, expected), recorder.Seen[i]);
+        }
+    }
+
+    private sealed class RecordingOptions : IStepCacheOptions
+    {
+        public List<(bool Forced, long InputRows, long OutputRows)> Seen { get; } = [];
+        public string Method => "recorder";
+        public IReadOnlyList<string> RuleKeys => [];
+        public bool IsOff => false;
+        public IStepCacheOptions WithRule(IEnumerable<KeyValuePair<string, string>> pairs) => this;
+        public IReadOnlyList<KeyValuePair<string, string>> RulePairs() => [];
+        public void CheckRanges() { }
+        public IStepSkipRule CreateRule(TransformerDescriptor model, GenerationPlan plan) => new Rule(Seen);
+
+        private sealed class Rule(List<(bool, long, long)> seen) : IStepSkipRule
+        {
+            private bool _forced;
+            public long Bytes => 0;
+            public void BeginStep(StepInfo step, bool forced) => _forced = forced;
+            public bool Decide(GuidanceBranch[] rows, StackSignal signal, bool reusable) => false;
+            public void Computed(GuidanceBranch[] rows, StackSignal signal, Tensor output) => seen.Add((_forced, signal.Input.shape[1], output.shape[1]));
+            public void Reused(GuidanceBranch[] rows, StackSignal signal, Tensor? output) => throw new InvalidOperationException("the recorder never skips");
+            public void Dispose() { }
+        }
     }
 }
