@@ -45,7 +45,7 @@ public static class AcceleratorCatalog
             new EasyCacheAccelerator(new EasyCacheOptions().With(OptionList.Parse(user)))),
         ["pab"] = ("PAB: broadcast self/cross attention outputs across steps (separate ranges)", "self_range=1,cross_range=1", (_, user) =>
             new PabAccelerator(new PabOptions().With(OptionList.Parse(user)))),
-        ["toca"] = ("ToCa: token-wise caching; self-attention reused, cross-attention recomputed for top-scored tokens",
+        ["toca"] = ("ToCa: token-wise caching; self-attention reused, cross-attention and MLP recomputed for top-scored tokens",
             "fresh_threshold=1,cross_fresh_threshold=1", (_, user) => new ToCaAccelerator(new ToCaOptions().With(OptionList.Parse(user)))),
         ["ras"] = ("RAS: per-step region selection from the last update, cached K/V of skipped tokens, dense reset steps", "sample_ratio=1", (_, user) =>
             new RasAccelerator(new RasOptions().With(OptionList.Parse(user)))),
