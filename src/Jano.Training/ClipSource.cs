@@ -24,7 +24,7 @@ public sealed class ClipSource : ISampleSource
 
     public long[] Shape => [1, Frames, Side, Side];
 
-    public int Next(Random rng, Span<float> destination) => Write(rng, rng.Next(10), destination);
+    public int NextSample(Random rng, Span<float> destination) => Write(rng, rng.Next(10), destination);
 
     /// <summary>Writes a clip of class <paramref name="label"/>.</summary>
     public int Write(Random rng, int label, Span<float> destination)

@@ -66,7 +66,7 @@ public sealed class FlowTrainer : IDisposable
             var rng = new Random(HashCode.Combine(_o.Seed, Step));
             for (int b = 0; b < _o.BatchSize; b++)
             {
-                int label = _source.Next(rng, buffer.AsSpan((int)(b * per), (int)per));
+                int label = _source.NextSample(rng, buffer.AsSpan((int)(b * per), (int)per));
                 labels[b] = rng.NextDouble() < _o.LabelDropout ? _model.NullClass : label;
             }
             double loss = TrainStep(buffer, labels, shape, rng.Next());

@@ -8,5 +8,5 @@ public interface ISampleSource
 
     /// <summary>Fills <paramref name="destination"/> (C·T·H·W floats, row-major) with a sample and returns its label.
     /// Deterministic for a given <paramref name="rng"/> state.</summary>
-    int Next(Random rng, Span<float> destination);
+    int NextSample(Random rng, Span<float> destination);
 }

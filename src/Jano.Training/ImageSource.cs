@@ -14,7 +14,7 @@ public sealed class ImageSource : ISampleSource
 
     public long[] Shape => [1, 1, Side, Side];
 
-    public int Next(Random rng, Span<float> destination) => Write(rng.Next(_data.Count), destination);
+    public int NextSample(Random rng, Span<float> destination) => Write(rng.Next(_data.Count), destination);
 
     /// <summary>Writes item <paramref name="index"/>; returns its label.</summary>
     public int Write(int index, Span<float> destination)

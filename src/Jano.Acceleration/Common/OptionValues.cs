@@ -12,7 +12,7 @@ public static class OptionValues
         var parts = value.Split(';', StringSplitOptions.TrimEntries);
         if (parts.Length == 0 || parts.Any(p => p.Length == 0))
             throw new ArgumentException($"invalid value '{value}' for {key}: expected numbers separated by ';'");
-        return parts.Select(p => OptionList.Double(key, p)).ToArray();
+        return parts.Select(p => OptionList.ParseDouble(key, p)).ToArray();
     }
 
     /// <summary>Parses <c>a;b;c</c> into integers (empty text → none); errors name the key.</summary>
@@ -22,7 +22,7 @@ public static class OptionValues
         var parts = value.Split(';', StringSplitOptions.TrimEntries);
         if (parts.Any(p => p.Length == 0))
             throw new ArgumentException($"invalid value '{value}' for {key}: expected integers separated by ';'");
-        return parts.Select(p => OptionList.Int(key, p)).ToArray();
+        return parts.Select(p => OptionList.ParseInt(key, p)).ToArray();
     }
 
     public static string Format(IEnumerable<double> values) => string.Join(";", values.Select(OptionList.Format));

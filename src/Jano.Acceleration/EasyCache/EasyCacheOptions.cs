@@ -1,4 +1,5 @@
 using Jano.Core.Acceleration;
+using System.Globalization;
 using Jano.Acceleration.Common;
 using Jano.Core.Options;
 
@@ -26,9 +27,9 @@ public sealed record EasyCacheOptions : IStepCacheOptions
         {
             o = key switch
             {
-                "thresh" or "threshold" or "reuse_threshold" => o with { Thresh = OptionList.Double(key, value) },
-                "warmup_steps" => o with { WarmupSteps = OptionList.Int(key, value) },
-                "cooldown_steps" => o with { CooldownSteps = OptionList.Int(key, value) },
+                "thresh" or "threshold" or "reuse_threshold" => o with { Thresh = OptionList.ParseDouble(key, value) },
+                "warmup_steps" => o with { WarmupSteps = OptionList.ParseInt(key, value) },
+                "cooldown_steps" => o with { CooldownSteps = OptionList.ParseInt(key, value) },
                 _ => throw OptionValues.Unknown("easycache", key, Keys),
             };
         }
@@ -60,7 +61,7 @@ public sealed record EasyCacheOptions : IStepCacheOptions
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [
         new("thresh", OptionList.Format(Thresh)),
-        new("warmup_steps", WarmupSteps.ToString()),
-        new("cooldown_steps", CooldownSteps.ToString()),
+        new("warmup_steps", WarmupSteps.ToString(CultureInfo.InvariantCulture)),
+        new("cooldown_steps", CooldownSteps.ToString(CultureInfo.InvariantCulture)),
     ];
 }

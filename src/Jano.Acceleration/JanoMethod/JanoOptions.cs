@@ -1,3 +1,4 @@
+using System.Globalization;
 using Jano.Core.Options;
 using static TorchSharp.torch;
 
@@ -66,21 +67,21 @@ public sealed record JanoOptions
         {
             o = key switch
             {
-                "warmup_steps" => o with { WarmupSteps = OptionList.Int(key, value) },
-                "cooldown_steps" => o with { CooldownSteps = OptionList.Int(key, value) },
-                "static_thresh" => o with { StaticThresh = OptionList.Double(key, value), TargetSpeedup = null, TargetPsnr = null },
-                "static_interval" => o with { StaticInterval = OptionList.Int(key, value) },
-                "medium_thresh" => o with { MediumThresh = OptionList.Double(key, value), TargetSpeedup = null, TargetPsnr = null },
-                "medium_interval" => o with { MediumInterval = OptionList.Int(key, value) },
-                "analyze_block_size" => o with { AnalyzeBlockSize = OptionList.Size3(key, value) },
-                "t_weight" => o with { TWeight = OptionList.Double(key, value) },
-                "d_strength" => o with { DStrength = OptionList.Double(key, value) },
-                "d_distance" => o with { DDistance = OptionList.Double(key, value) },
-                "enhance" => o with { Enhance = OptionList.Bool(key, value) },
-                "include_xt" => o with { IncludeXt = OptionList.Bool(key, value) },
-                "target_speedup" => o with { TargetSpeedup = OptionList.Double(key, value), TargetPsnr = null },
-                "target_psnr" => o with { TargetPsnr = OptionList.Double(key, value), TargetSpeedup = null },
-                "overhead" => o with { Overhead = OptionList.Double(key, value) },
+                "warmup_steps" => o with { WarmupSteps = OptionList.ParseInt(key, value) },
+                "cooldown_steps" => o with { CooldownSteps = OptionList.ParseInt(key, value) },
+                "static_thresh" => o with { StaticThresh = OptionList.ParseDouble(key, value), TargetSpeedup = null, TargetPsnr = null },
+                "static_interval" => o with { StaticInterval = OptionList.ParseInt(key, value) },
+                "medium_thresh" => o with { MediumThresh = OptionList.ParseDouble(key, value), TargetSpeedup = null, TargetPsnr = null },
+                "medium_interval" => o with { MediumInterval = OptionList.ParseInt(key, value) },
+                "analyze_block_size" => o with { AnalyzeBlockSize = OptionList.ParseSize3(key, value) },
+                "t_weight" => o with { TWeight = OptionList.ParseDouble(key, value) },
+                "d_strength" => o with { DStrength = OptionList.ParseDouble(key, value) },
+                "d_distance" => o with { DDistance = OptionList.ParseDouble(key, value) },
+                "enhance" => o with { Enhance = OptionList.ParseBool(key, value) },
+                "include_xt" => o with { IncludeXt = OptionList.ParseBool(key, value) },
+                "target_speedup" => o with { TargetSpeedup = OptionList.ParseDouble(key, value), TargetPsnr = null },
+                "target_psnr" => o with { TargetPsnr = OptionList.ParseDouble(key, value), TargetSpeedup = null },
+                "overhead" => o with { Overhead = OptionList.ParseDouble(key, value) },
                 "psnr_table" => o with { PsnrTable = ParsePsnrTable(value) },
                 "cache_mode" => o with { CacheMode = ParseCacheMode(key, value) },
                 "cache_dtype" => o with { CacheDType = ParseCacheDType(key, value) },
@@ -100,7 +101,7 @@ public sealed record JanoOptions
         {
             var xy = part.Split(':');
             if (xy.Length != 2) throw new ArgumentException($"psnr_table: '{part}' is not skipped:psnr");
-            points.Add((OptionList.Double("psnr_table", xy[0]), OptionList.Double("psnr_table", xy[1])));
+            points.Add((OptionList.ParseDouble("psnr_table", xy[0]), OptionList.ParseDouble("psnr_table", xy[1])));
         }
         if (points.Count < 2) throw new ArgumentException("psnr_table needs at least 2 points (skipped:psnr;...)");
         for (int i = 0; i < points.Count; i++)
@@ -193,12 +194,12 @@ public sealed record JanoOptions
 
     private IReadOnlyList<KeyValuePair<string, string>> BasePairs() =>
     [
-        new("warmup_steps", WarmupSteps.ToString()),
-        new("cooldown_steps", CooldownSteps.ToString()),
+        new("warmup_steps", WarmupSteps.ToString(CultureInfo.InvariantCulture)),
+        new("cooldown_steps", CooldownSteps.ToString(CultureInfo.InvariantCulture)),
         new("static_thresh", OptionList.Format(StaticThresh)),
-        new("static_interval", StaticInterval.ToString()),
+        new("static_interval", StaticInterval.ToString(CultureInfo.InvariantCulture)),
         new("medium_thresh", OptionList.Format(MediumThresh)),
-        new("medium_interval", MediumInterval.ToString()),
+        new("medium_interval", MediumInterval.ToString(CultureInfo.InvariantCulture)),
         new("analyze_block_size", OptionList.Format(AnalyzeBlockSize)),
         new("t_weight", OptionList.Format(TWeight)),
         new("d_strength", OptionList.Format(DStrength)),

@@ -1,4 +1,5 @@
 using Jano.Core.Acceleration;
+using System.Globalization;
 using Jano.Acceleration.Common;
 using Jano.Core.Options;
 
@@ -33,11 +34,11 @@ public sealed record MagCacheOptions : IStepCacheOptions
         {
             o = key switch
             {
-                "magcache_thresh" or "threshold" => o with { MagcacheThresh = OptionList.Double(key, value) },
-                "magcache_k" or "k" => o with { MagcacheK = OptionList.Int(key, value) },
-                "retention_ratio" => o with { RetentionRatio = OptionList.Double(key, value) },
+                "magcache_thresh" or "threshold" => o with { MagcacheThresh = OptionList.ParseDouble(key, value) },
+                "magcache_k" or "k" => o with { MagcacheK = OptionList.ParseInt(key, value) },
+                "retention_ratio" => o with { RetentionRatio = OptionList.ParseDouble(key, value) },
                 "mag_ratios" => o with { MagRatios = OptionValues.DoubleList(key, value) },
-                "cooldown_steps" => o with { CooldownSteps = OptionList.Int(key, value) },
+                "cooldown_steps" => o with { CooldownSteps = OptionList.ParseInt(key, value) },
                 _ => throw OptionValues.Unknown("magcache", key, Keys),
             };
         }
@@ -88,9 +89,9 @@ public sealed record MagCacheOptions : IStepCacheOptions
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [
         new("magcache_thresh", OptionList.Format(MagcacheThresh)),
-        new("magcache_k", MagcacheK.ToString()),
+        new("magcache_k", MagcacheK.ToString(CultureInfo.InvariantCulture)),
         new("retention_ratio", OptionList.Format(RetentionRatio)),
         new("mag_ratios", OptionValues.Format(MagRatios)),
-        new("cooldown_steps", CooldownSteps.ToString()),
+        new("cooldown_steps", CooldownSteps.ToString(CultureInfo.InvariantCulture)),
     ];
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Jano.Acceleration.Common;
 using Jano.Core.Options;
 
@@ -30,11 +31,11 @@ public sealed record PabOptions
         {
             o = key switch
             {
-                "warmup_steps" => o with { WarmupSteps = OptionList.Int(key, value) },
-                "cooldown_steps" => o with { CooldownSteps = OptionList.Int(key, value) },
-                "self_range" => o with { SelfRange = OptionList.Int(key, value) },
-                "cross_range" => o with { CrossRange = OptionList.Int(key, value) },
-                "layer_interval" => o with { LayerInterval = OptionList.Int(key, value) },
+                "warmup_steps" => o with { WarmupSteps = OptionList.ParseInt(key, value) },
+                "cooldown_steps" => o with { CooldownSteps = OptionList.ParseInt(key, value) },
+                "self_range" => o with { SelfRange = OptionList.ParseInt(key, value) },
+                "cross_range" => o with { CrossRange = OptionList.ParseInt(key, value) },
+                "layer_interval" => o with { LayerInterval = OptionList.ParseInt(key, value) },
                 _ => throw OptionValues.Unknown("pab", key, Keys),
             };
         }
@@ -61,10 +62,10 @@ public sealed record PabOptions
 
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [
-        new("warmup_steps", WarmupSteps.ToString()),
-        new("cooldown_steps", CooldownSteps.ToString()),
-        new("self_range", SelfRange.ToString()),
-        new("cross_range", CrossRange.ToString()),
-        new("layer_interval", LayerInterval.ToString()),
+        new("warmup_steps", WarmupSteps.ToString(CultureInfo.InvariantCulture)),
+        new("cooldown_steps", CooldownSteps.ToString(CultureInfo.InvariantCulture)),
+        new("self_range", SelfRange.ToString(CultureInfo.InvariantCulture)),
+        new("cross_range", CrossRange.ToString(CultureInfo.InvariantCulture)),
+        new("layer_interval", LayerInterval.ToString(CultureInfo.InvariantCulture)),
     ];
 }

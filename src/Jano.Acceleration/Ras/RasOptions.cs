@@ -1,3 +1,4 @@
+using System.Globalization;
 using Jano.Acceleration.Common;
 using Jano.Core.Options;
 
@@ -31,12 +32,12 @@ public sealed record RasOptions
         {
             o = key switch
             {
-                "sample_ratio" => o with { SampleRatio = OptionList.Double(key, value) },
-                "start_step" => o with { StartStep = OptionList.Int(key, value) },
-                "end_step" => o with { EndStep = OptionList.Int(key, value) },
+                "sample_ratio" => o with { SampleRatio = OptionList.ParseDouble(key, value) },
+                "start_step" => o with { StartStep = OptionList.ParseInt(key, value) },
+                "end_step" => o with { EndStep = OptionList.ParseInt(key, value) },
                 "reset_steps" => o with { ResetSteps = OptionValues.IntList(key, value) },
-                "high_ratio" => o with { HighRatio = OptionList.Double(key, value) },
-                "starvation_scale" => o with { StarvationScale = OptionList.Double(key, value) },
+                "high_ratio" => o with { HighRatio = OptionList.ParseDouble(key, value) },
+                "starvation_scale" => o with { StarvationScale = OptionList.ParseDouble(key, value) },
                 _ => throw OptionValues.Unknown("ras", key, Keys),
             };
         }
@@ -63,8 +64,8 @@ public sealed record RasOptions
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [
         new("sample_ratio", OptionList.Format(SampleRatio)),
-        new("start_step", StartStep.ToString()),
-        new("end_step", EndStep.ToString()),
+        new("start_step", StartStep.ToString(CultureInfo.InvariantCulture)),
+        new("end_step", EndStep.ToString(CultureInfo.InvariantCulture)),
         new("reset_steps", OptionValues.Format(ResetSteps)),
         new("high_ratio", OptionList.Format(HighRatio)),
         new("starvation_scale", OptionList.Format(StarvationScale)),

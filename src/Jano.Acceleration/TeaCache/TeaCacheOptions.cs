@@ -1,4 +1,5 @@
 using Jano.Core.Acceleration;
+using System.Globalization;
 using Jano.Acceleration.Common;
 using Jano.Core.Options;
 
@@ -43,13 +44,13 @@ public sealed record TeaCacheOptions : IStepCacheOptions
         {
             o = key switch
             {
-                "rel_l1_thresh" or "threshold" => o with { RelL1Thresh = OptionList.Double(key, value) },
+                "rel_l1_thresh" or "threshold" => o with { RelL1Thresh = OptionList.ParseDouble(key, value) },
                 "coefficients" => o with
                 {
                     Coefficients = Presets.TryGetValue(value.ToLowerInvariant(), out var preset) ? (double[])preset.Clone() : OptionValues.DoubleList(key, value),
                 },
-                "warmup_steps" => o with { WarmupSteps = OptionList.Int(key, value) },
-                "cooldown_steps" => o with { CooldownSteps = OptionList.Int(key, value) },
+                "warmup_steps" => o with { WarmupSteps = OptionList.ParseInt(key, value) },
+                "cooldown_steps" => o with { CooldownSteps = OptionList.ParseInt(key, value) },
                 _ => throw OptionValues.Unknown("teacache", key, Keys),
             };
         }
@@ -95,7 +96,7 @@ public sealed record TeaCacheOptions : IStepCacheOptions
     [
         new("rel_l1_thresh", OptionList.Format(RelL1Thresh)),
         new("coefficients", OptionValues.Format(Coefficients)),
-        new("warmup_steps", WarmupSteps.ToString()),
-        new("cooldown_steps", CooldownSteps.ToString()),
+        new("warmup_steps", WarmupSteps.ToString(CultureInfo.InvariantCulture)),
+        new("cooldown_steps", CooldownSteps.ToString(CultureInfo.InvariantCulture)),
     ];
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Jano.Acceleration.Common;
 using Jano.Core.Options;
 
@@ -36,12 +37,12 @@ public sealed record ToCaOptions
         {
             o = key switch
             {
-                "fresh_ratio" => o with { FreshRatio = OptionList.Double(key, value) },
-                "fresh_threshold" => o with { FreshThreshold = OptionList.Int(key, value) },
-                "cross_fresh_threshold" => o with { CrossFreshThreshold = OptionList.Int(key, value) },
-                "warmup_steps" => o with { WarmupSteps = OptionList.Int(key, value) },
-                "age_weight" => o with { AgeWeight = OptionList.Double(key, value) },
-                "mlp_factor" => o with { MlpFactor = OptionList.Double(key, value) },
+                "mlp_factor" => o with { MlpFactor = OptionList.ParseDouble(key, value) },
+                "fresh_ratio" => o with { FreshRatio = OptionList.ParseDouble(key, value) },
+                "fresh_threshold" => o with { FreshThreshold = OptionList.ParseInt(key, value) },
+                "cross_fresh_threshold" => o with { CrossFreshThreshold = OptionList.ParseInt(key, value) },
+                "warmup_steps" => o with { WarmupSteps = OptionList.ParseInt(key, value) },
+                "age_weight" => o with { AgeWeight = OptionList.ParseDouble(key, value) },
                 _ => throw OptionValues.Unknown("toca", key, Keys),
             };
         }
@@ -71,9 +72,9 @@ public sealed record ToCaOptions
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [
         new("fresh_ratio", OptionList.Format(FreshRatio)),
-        new("fresh_threshold", FreshThreshold.ToString()),
-        new("cross_fresh_threshold", CrossFreshThreshold.ToString()),
-        new("warmup_steps", WarmupSteps.ToString()),
+        new("fresh_threshold", FreshThreshold.ToString(CultureInfo.InvariantCulture)),
+        new("cross_fresh_threshold", CrossFreshThreshold.ToString(CultureInfo.InvariantCulture)),
+        new("warmup_steps", WarmupSteps.ToString(CultureInfo.InvariantCulture)),
         new("age_weight", OptionList.Format(AgeWeight)),
         new("mlp_factor", OptionList.Format(MlpFactor)),
     ];

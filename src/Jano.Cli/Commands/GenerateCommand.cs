@@ -110,6 +110,8 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         return 0;
     }
 
+    private static readonly string[] LevelNames = ["static", "moderate", "active"];
+
     private static void Print(GenerationReport r, string outDir)
     {
         var table = new Table().AddColumn("metric").AddColumn("value");
@@ -123,7 +125,7 @@ public sealed class GenerateCommand : Command<GenerateCommand.Settings>
         }
         table.AddRow("computed token fraction", r.ComputedTokenFraction.ToString("F3", CultureInfo.InvariantCulture));
         if (r.LevelFractions is { } lf)
-            table.AddRow("levels static/moderate/active", string.Join(" / ", new[] { "static", "moderate", "active" }.Select(k => lf.GetValueOrDefault(k).ToString("F2", CultureInfo.InvariantCulture))));
+            table.AddRow("levels static/moderate/active", string.Join(" / ", LevelNames.Select(k => lf.GetValueOrDefault(k).ToString("F2", CultureInfo.InvariantCulture))));
         foreach (var (level, secs) in r.TimePerLevel.OrderBy(kv => kv.Key))
         {
             var rel = r.RelativeStepTime is { } rt && rt.TryGetValue(level, out var x) ? $" ({x:F2} of a full step)" : "";

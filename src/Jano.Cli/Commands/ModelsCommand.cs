@@ -1,3 +1,4 @@
+using System.Globalization;
 using Jano.Engine.Catalog;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -13,13 +14,13 @@ public sealed class ModelsCommand : Command
         var table = new Table().AddColumns("model", "weights", "size", "frames", "steps", "guidance", "shift", "description");
         foreach (var s in ModelCatalog.Specs)
         {
-            table.AddRow(s.Name, catalog.HasWeights(s) ? "trained" : "random (seeded)", $"{s.Width}x{s.Height}", s.Frames.ToString(),
-                s.Steps.ToString(), s.Guidance.ToString(), s.Shift.ToString(), Markup.Escape(s.Description));
+            table.AddRow(s.Name, catalog.HasWeights(s) ? "trained" : "random (seeded)", $"{s.Width}x{s.Height}", s.Frames.ToString(CultureInfo.InvariantCulture),
+                s.Steps.ToString(CultureInfo.InvariantCulture), s.Guidance.ToString(CultureInfo.InvariantCulture), s.Shift.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Description));
         }
         foreach (var w in ModelCatalog.WanSpecs)
         {
-            table.AddRow(w.Name, "bring your own (--model PATH)", $"{w.Width}x{w.Height}", w.Frames.ToString(),
-                w.Steps.ToString(), w.Guidance.ToString(), w.Shift.ToString(), Markup.Escape(w.Description));
+            table.AddRow(w.Name, "bring your own (--model PATH)", $"{w.Width}x{w.Height}", w.Frames.ToString(CultureInfo.InvariantCulture),
+                w.Steps.ToString(CultureInfo.InvariantCulture), w.Guidance.ToString(CultureInfo.InvariantCulture), w.Shift.ToString(CultureInfo.InvariantCulture), Markup.Escape(w.Description));
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("prompts: " + Markup.Escape(string.Join(", ", FashionMnistClasses.Names)) + " (case-insensitive; t-shirt and top accepted)");

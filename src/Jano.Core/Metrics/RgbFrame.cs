@@ -18,15 +18,16 @@ public sealed record RgbFrame(int Width, int Height, byte[] Pixels)
 
     public int Height { get; init; } = Height > 0 ? Height : throw new ArgumentOutOfRangeException(nameof(Height), Height, "height must be positive");
 
-    public byte[] Pixels { get; init; } = CheckPixels(Width, Height, Pixels);
+    public byte[] Pixels { get; init; } = CheckPixels(Width, Height, Pixels, nameof(Pixels));
 
-    /// <summary>Throws unless <paramref name="pixels"/> holds exactly <c>width*height*3</c> bytes.</summary>
-    private static byte[] CheckPixels(int width, int height, byte[]? pixels)
+    /// <summary>Throws unless <paramref name="pixels"/> holds exactly <c>width*height*3</c> bytes; the exceptions name
+    /// <paramref name="paramName"/> (the constructor's parameter).</summary>
+    private static byte[] CheckPixels(int width, int height, byte[]? pixels, string paramName)
     {
-        ArgumentNullException.ThrowIfNull(pixels, nameof(Pixels));
+        ArgumentNullException.ThrowIfNull(pixels, paramName);
         long expected = (long)width * height * 3;
         if (pixels.LongLength != expected)
-            throw new ArgumentException($"pixels must hold width*height*3 = {expected} bytes, got {pixels.LongLength}", nameof(Pixels));
+            throw new ArgumentException($"pixels must hold width*height*3 = {expected} bytes, got {pixels.LongLength}", paramName);
         return pixels;
     }
 

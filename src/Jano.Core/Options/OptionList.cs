@@ -25,19 +25,19 @@ public static class OptionList
         return result;
     }
 
-    public static double Double(string key, string value)
+    public static double ParseDouble(string key, string value)
     {
         if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return d;
         throw new ArgumentException($"invalid value '{value}' for {key}: expected a number");
     }
 
-    public static int Int(string key, string value)
+    public static int ParseInt(string key, string value)
     {
         if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)) return i;
         throw new ArgumentException($"invalid value '{value}' for {key}: expected an integer");
     }
 
-    public static bool Bool(string key, string value) => value.ToLowerInvariant() switch
+    public static bool ParseBool(string key, string value) => value.ToLowerInvariant() switch
     {
         "true" or "1" or "yes" or "on" => true,
         "false" or "0" or "no" or "off" => false,
@@ -45,7 +45,7 @@ public static class OptionList
     };
 
     /// <summary>Parses <c>TxHxW</c> (e.g. <c>7x6x8</c>) into positive integers.</summary>
-    public static (int T, int H, int W) Size3(string key, string value)
+    public static (int T, int H, int W) ParseSize3(string key, string value)
     {
         var parts = value.ToLowerInvariant().Split('x');
         if (parts.Length == 3 && parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0))

@@ -34,7 +34,7 @@ public sealed class FlowUniPcSampler : IDisposable
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), "steps must be at least 1");
         if (!(shift > 0) || double.IsInfinity(shift)) throw new ArgumentOutOfRangeException(nameof(shift), "shift must be a positive number");
         if (solverOrder is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(solverOrder), "solver order must be 1, 2 or 3");
-        if (numTrainTimesteps < 2) throw new ArgumentOutOfRangeException(nameof(numTrainTimesteps));
+        ArgumentOutOfRangeException.ThrowIfLessThan(numTrainTimesteps, 2);
         _order = solverOrder;
         _lowerOrderFinal = lowerOrderFinal;
         _modelOutputs = new Tensor?[solverOrder];
@@ -97,7 +97,7 @@ public sealed class FlowUniPcSampler : IDisposable
     {
         if (index != _next)
             throw new InvalidOperationException($"UniPC step {index} called, expected step {_next} (call Reset to start a new run)");
-        if (index >= Steps) throw new ArgumentOutOfRangeException(nameof(index));
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Steps);
         using var scope = NewDisposeScope();
         var v = velocity.to(sample.dtype);
         var x0 = sample.sub(v.mul(Sigmas[index]));                    // convert_model_output: x − σ·v

@@ -138,14 +138,14 @@ internal sealed class PickleReader
         }
     }
 
-    private object ResolveGlobal(string module, string name)
+    private Global ResolveGlobal(string module, string name)
     {
         string full = $"{module}.{name}";
         if (Callables.Contains(full) || StorageTypes.ContainsKey(full)) return new Global(module, name);
         throw Fail($"refusing pickle global '{SafetensorsFile.Quote(full).Trim('\'')}'");
     }
 
-    private object PersistentLoad(object? pid)
+    private StorageRef PersistentLoad(object? pid)
     {
         if (pid is not object?[] t || t.Length != 5 || t[0] as string != "storage" || t[1] is not Global g
             || t[2] is not string key || t[4] is not long numel)

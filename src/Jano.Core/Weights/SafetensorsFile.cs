@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
@@ -304,7 +305,7 @@ public sealed class SafetensorsFile : ITensorFile
         var sb = new StringBuilder(name.Length + 2).Append('\'');
         foreach (char c in name)
         {
-            if (char.IsControl(c)) sb.Append($"\\u{(int)c:x4}");
+            if (char.IsControl(c)) sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
             else sb.Append(c);
         }
         return sb.Append('\'').ToString();

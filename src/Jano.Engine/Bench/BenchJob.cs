@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Jano.Core.Acceleration;
 using Jano.Core.IO;
@@ -165,7 +166,7 @@ public static class BenchJob
             using (var w = new StreamWriter(jsonl, append: true))
                 w.WriteLine(JsonSerializer.Serialize(rec));
             progress?.Invoke($"{rec.Method} {rec.Setting} '{rec.Prompt}' seed {rec.Seed}: {rec.LatencyMedian:F3} s, " +
-                             $"{rec.Speedup:F2}x (ideal {rec.IdealSpeedup:F2}x), PSNR {(rec.Identical ? "identical" : rec.Psnr.ToString("F2"))}");
+                             $"{rec.Speedup:F2}x (ideal {rec.IdealSpeedup:F2}x), PSNR {(rec.Identical ? "identical" : rec.Psnr.ToString("F2", CultureInfo.InvariantCulture))}");
         }
     }
 

@@ -19,7 +19,7 @@ public static class BenchReport
     public static string Markdown(IReadOnlyList<BenchRecord> records, bool quick)
     {
         var sb = new StringBuilder();
-        var first = records.FirstOrDefault();
+        var first = records.Count > 0 ? records[0] : null;
         sb.AppendLine("# Bench");
         sb.AppendLine();
         if (first is not null)

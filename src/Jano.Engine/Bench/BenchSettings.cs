@@ -14,6 +14,13 @@ public static class BenchSettings
     /// <summary>Methods in report order (full compute is always run and is not listed).</summary>
     public static IReadOnlyList<string> Methods { get; } = ["jano", "jano+teacache", "jano-target", "teacache", "magcache", "easycache", "pab", "toca", "ras"];
 
+    // The one-parameter sweeps of For (the tuple sweeps stay inline next to their labels).
+    private static readonly double[] JanoTeaCacheThresholds = [0.05, 0.1, 0.2, 0.3, 0.5];
+    private static readonly double[] JanoTargetSpeedups = [1.5, 2.0, 2.5, 3.0, 3.5];
+    private static readonly double[] TeaCacheThresholds = [0.05, 0.1, 0.2, 0.4, 0.6];
+    private static readonly double[] EasyCacheThresholds = [0.025, 0.05, 0.1, 0.2, 0.3];
+    private static readonly double[] RasSampleRatios = [0.75, 0.6, 0.5, 0.4, 0.25];
+
     /// <summary>Label of the off setting.</summary>
     public const string OffLabel = "off";
 
@@ -48,18 +55,18 @@ public static class BenchSettings
                         $"static_thresh={F(p.Ts)},static_interval={p.Si},medium_thresh={F(p.Tm)},medium_interval={p.Mi}")).ToArray();
             case "jano+teacache":
                 // the model's Jano preset plus a step cache on its cheap steps
-                return new[] { 0.05, 0.1, 0.2, 0.3, 0.5 }.Select(t => ($"preset+thr{F(t)}", $"rel_l1_thresh={F(t)}")).ToArray();
+                return JanoTeaCacheThresholds.Select(t => ($"preset+thr{F(t)}", $"rel_l1_thresh={F(t)}")).ToArray();
             case "jano-target":
-                return new[] { 1.5, 2.0, 2.5, 3.0, 3.5 }.Select(t => ($"target{F(t)}x", $"target_speedup={F(t)}")).ToArray();
+                return JanoTargetSpeedups.Select(t => ($"target{F(t)}x", $"target_speedup={F(t)}")).ToArray();
             case "teacache":
-                return new[] { 0.05, 0.1, 0.2, 0.4, 0.6 }.Select(t => ($"thr{F(t)}", $"rel_l1_thresh={F(t)}")).ToArray();
+                return TeaCacheThresholds.Select(t => ($"thr{F(t)}", $"rel_l1_thresh={F(t)}")).ToArray();
             case "magcache":
                 return new (double T, int K)[] { (0.06, 1), (0.12, 2), (0.12, 3), (0.24, 4), (0.24, 6) }
                     .Select(p => ($"thr{F(p.T)}/K{p.K}", $"magcache_thresh={F(p.T)},magcache_k={p.K}")).ToArray();
             case "easycache":
             {
                 int w = Scaled(0.1, 2);
-                return new[] { 0.025, 0.05, 0.1, 0.2, 0.3 }.Select(t => ($"thr{F(t)}", $"thresh={F(t)},warmup_steps={S(w)}")).ToArray();
+                return EasyCacheThresholds.Select(t => ($"thr{F(t)}", $"thresh={F(t)},warmup_steps={S(w)}")).ToArray();
             }
             case "pab":
             {
@@ -74,7 +81,7 @@ public static class BenchSettings
             case "ras":
             {
                 int start = Scaled(0.08, 1), end = Scaled(0.6, start), r1 = Scaled(0.24, 0), r2 = Scaled(0.44, 0);
-                return new[] { 0.75, 0.6, 0.5, 0.4, 0.25 }
+                return RasSampleRatios
                     .Select(r => ($"ratio{F(r)}", $"sample_ratio={F(r)},start_step={S(start)},end_step={S(end)},reset_steps={S(r1)};{S(r2)}")).ToArray();
             }
             default:

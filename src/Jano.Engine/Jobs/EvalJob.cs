@@ -329,23 +329,23 @@ public sealed class EvalJob : IDisposable
     {
         string F(double v, string format = "F2") => v.ToString(format, CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
-        sb.AppendLine($"# jano eval: {r.Model}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# jano eval: {r.Model}");
         sb.AppendLine();
         sb.AppendLine("```");
         foreach (var line in r.SummaryLines()) sb.AppendLine(line);
         sb.AppendLine("```");
         sb.AppendLine();
-        sb.AppendLine($"- weights: {r.Weights}");
-        sb.AppendLine($"- classifier: {r.Classifier} ({(r.IsVideo ? "ceiling" : "test acc")} over {r.ClassifierCheckFrames} real frames)");
-        sb.AppendLine($"- {r.SamplesPerClass} samples per class x {r.FramesPerSample} frame(s), {r.Steps} steps, guidance {F(r.Guidance, "G")}, shift {F(r.Shift, "G")}, seeds {r.SeedBase} + 1000·class + i, batch 1, {r.Threads} thread(s)");
-        sb.AppendLine($"- jano options: {string.Join(",", r.JanoOptions.Select(kv => $"{kv.Key}={kv.Value}"))}");
-        sb.AppendLine($"- object region: full output grey > {F(r.RegionThreshold, "G")} in [0, 1], dilated by {r.RegionDilation} px");
-        sb.AppendLine($"- mean latency full {F(r.MeanLatencyFull, "F3")} s, jano {F(r.MeanLatencyJano, "F3")} s; eval took {F(r.Seconds, "F0")} s");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- weights: {r.Weights}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- classifier: {r.Classifier} ({(r.IsVideo ? "ceiling" : "test acc")} over {r.ClassifierCheckFrames} real frames)");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- {r.SamplesPerClass} samples per class x {r.FramesPerSample} frame(s), {r.Steps} steps, guidance {F(r.Guidance, "G")}, shift {F(r.Shift, "G")}, seeds {r.SeedBase} + 1000·class + i, batch 1, {r.Threads} thread(s)");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- jano options: {string.Join(",", r.JanoOptions.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- object region: full output grey > {F(r.RegionThreshold, "G")} in [0, 1], dilated by {r.RegionDilation} px");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- mean latency full {F(r.MeanLatencyFull, "F3")} s, jano {F(r.MeanLatencyJano, "F3")} s; eval took {F(r.Seconds, "F0")} s");
         sb.AppendLine();
         sb.AppendLine("| class | hit rate full | hit rate jano |");
         sb.AppendLine("|---|---|---|");
         for (int c = 0; c < r.ClassAccuracyFullPerClass.Length; c++)
-            sb.AppendLine($"| {FashionMnistClasses.Names[c]} | {F(r.ClassAccuracyFullPerClass[c])} | {F(r.ClassAccuracyJanoPerClass[c])} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {FashionMnistClasses.Names[c]} | {F(r.ClassAccuracyFullPerClass[c])} | {F(r.ClassAccuracyJanoPerClass[c])} |");
         sb.AppendLine();
         sb.AppendLine("Figures: samples.png (one row per class, full vs jano), levels.png (jano token levels: blue static, amber moderate, red active).");
         sb.AppendLine("Definitions: docs/eval.md.");

@@ -178,17 +178,17 @@ public sealed class GenerateJob : IDisposable
             if (_o.Compare)
             {
                 onProgress?.Invoke("warm-up", 0, 3);
-                using (pipeline.Generate(_request with { Steps = Math.Min(3, _request.Steps) }, none, (i, n) => onProgress?.Invoke("warm-up", i, n), cancel)) { }
+                using (pipeline.Generate(_request with { Steps = Math.Min(3, _request.Steps) }, none, (i, n) => onProgress?.Invoke("warm-up", i, n), cancel: cancel)) { }
             }
             for (int r = 0; r < _o.Repeats; r++)
             {
                 if (_o.Compare)
                 {
-                    var b = pipeline.Generate(_request, none, (i, n) => onProgress?.Invoke($"full {r + 1}/{_o.Repeats}", i, n), cancel);
+                    var b = pipeline.Generate(_request, none, (i, n) => onProgress?.Invoke($"full {r + 1}/{_o.Repeats}", i, n), cancel: cancel);
                     baseSamples.Add(b.LatencySeconds);
                     if (baseline is null) baseline = b; else b.Dispose();
                 }
-                var a = pipeline.Generate(_request, _accel, (i, n) => onProgress?.Invoke($"{_accel.Name} {r + 1}/{_o.Repeats}", i, n), cancel);
+                var a = pipeline.Generate(_request, _accel, (i, n) => onProgress?.Invoke($"{_accel.Name} {r + 1}/{_o.Repeats}", i, n), cancel: cancel);
                 accelSamples.Add(a.LatencySeconds);
                 if (accelerated is null) accelerated = a; else a.Dispose();
             }

@@ -252,11 +252,13 @@ public static class InspectJob
             : new InspectItem(file, "invalid", $"{summary}: {problem}");
     }
 
+    private static readonly string[] TokenizerFiles = ["spiece.model", "tokenizer.json", "tokenizer_config.json"];
+
     private static InspectItem InspectTokenizer(string root)
     {
         string path = Path.Combine(root, TokenizerFolder);
         if (!Directory.Exists(path)) return new InspectItem(TokenizerFolder, "missing", "absent");
-        var found = new[] { "spiece.model", "tokenizer.json", "tokenizer_config.json" }.Where(f => File.Exists(Path.Combine(path, f))).ToList();
+        var found = TokenizerFiles.Where(f => File.Exists(Path.Combine(path, f))).ToList();
         return found.Contains("spiece.model") || found.Contains("tokenizer.json")
             ? new InspectItem(TokenizerFolder, "ok", string.Join(", ", found))
             : new InspectItem(TokenizerFolder, "invalid", "holds neither spiece.model nor tokenizer.json");

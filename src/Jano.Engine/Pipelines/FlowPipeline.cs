@@ -27,7 +27,7 @@ public sealed class FlowPipeline
     /// <param name="observe">Optional: called each step with the step, the guided velocity [C, T, H, W] and the latent after the
     /// step; the tensors are only valid during the call.</param>
     public GenerationResult Generate(GenerationRequest request, IAccelerator accelerator, Action<int, int>? onStep = null,
-        CancellationToken cancel = default, Action<StepInfo, Tensor, Tensor>? observe = null)
+        Action<StepInfo, Tensor, Tensor>? observe = null, CancellationToken cancel = default)
     {
         if (request.Steps < 1) throw new ArgumentException("steps must be at least 1");
         using var noGrad = torch.no_grad();

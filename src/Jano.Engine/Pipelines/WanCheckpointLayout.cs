@@ -105,7 +105,7 @@ public sealed class WanCheckpointLayout
         VaePath.EndsWith(".safetensors", StringComparison.Ordinal) ? WanVaeDiffusersKeys.ToOfficial : null;
 
     // "<stem>.safetensors", or the shards of "<stem>.safetensors.index.json" (sorted, distinct).
-    private static IReadOnlyList<string> WeightFiles(string folder, string stem)
+    private static string[] WeightFiles(string folder, string stem)
     {
         string index = Path.Combine(folder, stem + ".safetensors.index.json");
         if (!File.Exists(index)) return [Path.Combine(folder, stem + ".safetensors")];

@@ -81,11 +81,11 @@ public sealed class DitModel : nn.Module, IDiffusionTransformer
         {
             using var scope = NewDisposeScope();
             Tensor value;
-            if (name.EndsWith("norm_q.weight") || name.EndsWith("norm_k.weight") || name.EndsWith("norm3.weight"))
+            if (name.EndsWith("norm_q.weight", StringComparison.Ordinal) || name.EndsWith("norm_k.weight", StringComparison.Ordinal) || name.EndsWith("norm3.weight", StringComparison.Ordinal))
                 value = torch.ones(p.shape);
-            else if (name.EndsWith(".bias"))
+            else if (name.EndsWith(".bias", StringComparison.Ordinal))
                 value = torch.zeros(p.shape);
-            else if (name.EndsWith("modulation"))
+            else if (name.EndsWith("modulation", StringComparison.Ordinal))
                 value = torch.randn(p.shape, generator: gen).mul(0.02);
             else
             {
@@ -93,7 +93,7 @@ public sealed class DitModel : nn.Module, IDiffusionTransformer
                 if (name == "class_embedding.weight") fanIn = 1;
                 value = torch.randn(p.shape, generator: gen).div(Math.Sqrt(Math.Max(1, fanIn)));
             }
-            if (zeroOutput && name.StartsWith("head.head.")) value = torch.zeros(p.shape);
+            if (zeroOutput && name.StartsWith("head.head.", StringComparison.Ordinal)) value = torch.zeros(p.shape);
             p.copy_(value);
         }
     }

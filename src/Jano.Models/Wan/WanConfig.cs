@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 
 namespace Jano.Models.Wan;
@@ -9,12 +10,14 @@ namespace Jano.Models.Wan;
 public sealed record WanConfig
 {
     /// <summary>Wan2.1-T2V-1.3B.</summary>
+    [SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores", Justification = "named like the official config t2v_1_3B / t2v_14B; the underscore stands for the dot in 1.3B")]
     public static WanConfig T2V_1_3B { get; } = new()
     {
         Dim = 1536, FfnDim = 8960, FreqDim = 256, NumHeads = 12, NumLayers = 30,
     };
 
     /// <summary>Wan2.1-T2V-14B.</summary>
+    [SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores", Justification = "named like the official config t2v_1_3B / t2v_14B; the underscore stands for the dot in 1.3B")]
     public static WanConfig T2V_14B { get; } = new()
     {
         Dim = 5120, FfnDim = 13824, FreqDim = 256, NumHeads = 40, NumLayers = 40,

@@ -22,7 +22,7 @@ public sealed class ClipFrameSampler : IFrameSampler
         int b = 0;
         while (b < labels.Length)
         {
-            int label = _clips.Next(rng, _clip);
+            int label = _clips.NextSample(rng, _clip);
             for (int f = 0; f < _clips.Frames && b < labels.Length; f++, b++)
             {
                 _clip.AsSpan(f * FrameSet.Plane, FrameSet.Plane).CopyTo(pixels.Slice(b * FrameSet.Plane, FrameSet.Plane));

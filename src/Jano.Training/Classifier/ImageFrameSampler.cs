@@ -24,7 +24,7 @@ public sealed class ImageFrameSampler : IFrameSampler
         const int side = FrameClassifier.Side;
         for (int b = 0; b < labels.Length; b++)
         {
-            labels[b] = _source.Next(rng, _scratch);
+            labels[b] = _source.NextSample(rng, _scratch);
             int dx = rng.Next(-MaxShift, MaxShift + 1), dy = rng.Next(-MaxShift, MaxShift + 1);
             var dst = pixels.Slice(b * FrameSet.Plane, FrameSet.Plane);
             dst.Fill(-1f);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Jano.Acceleration.JanoMethod;
 using TorchSharp;
 using Xunit;
@@ -29,7 +30,7 @@ public class AnalyzerFixtureTests
 
         Assert.Equal(fx.Triple("grid"), result.Grid);
         Assert.Equal((int)shape[0], result.FeatureCount);
-        Assert.Equal(int.Parse(fx.Metadata["lag"]), result.Lag);
+        Assert.Equal(int.Parse(fx.Metadata["lag"], CultureInfo.InvariantCulture), result.Lag);
         Assert.False(result.Degenerate);
         AssertClose(fx.F64("raw_score"), result.RawScore, 1e-5, "raw_score");
         AssertClose(fx.F64("score"), result.Score, 1e-5, "score");

@@ -9,7 +9,7 @@ using Xunit;
 
 namespace Jano.Tests.Eval;
 
-public class EvalJobTests : IDisposable
+public sealed class EvalJobTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "jano-eval-job-" + Guid.NewGuid().ToString("N"));
 
@@ -27,7 +27,7 @@ public class EvalJobTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private EvalOptions Tiny(string outDir) => new()
+    private static EvalOptions Tiny(string outDir) => new()
     {
         Model = "fmnist-image",
         Samples = 1,

@@ -102,7 +102,7 @@ public class JanoTargetTests
             "warmup_steps=3,cooldown_steps=2,static_interval=4,medium_interval=2,analyze_block_size=1x2x2,t_weight=0.5,d_distance=1,target_speedup=1")));
         using var run = rig.Pipeline.Generate(PipelineTestRig.Request(), jano);
         Assert.Equal(1.0, run.ComputedTokenFraction, 12);
-        Assert.Contains(run.Accelerator.Notes, n => n.StartsWith("target_speedup 1: chose") && n.Contains("predicted speedup 1.000"));
+        Assert.Contains(run.Accelerator.Notes, n => n.StartsWith("target_speedup 1: chose", StringComparison.Ordinal) && n.Contains("predicted speedup 1.000"));
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public class JanoTargetTests
             "warmup_steps=3,cooldown_steps=2,static_interval=4,medium_interval=2,analyze_block_size=1x2x2,t_weight=0.5,d_distance=1,target_speedup=1.3")));
         using var run = rig.Pipeline.Generate(PipelineTestRig.Request(), jano);
         Assert.True(run.ComputedTokenFraction < 1.0);
-        Assert.Contains(run.Accelerator.Notes, n => n.StartsWith("target_speedup 1.3: chose static_thresh"));
+        Assert.Contains(run.Accelerator.Notes, n => n.StartsWith("target_speedup 1.3: chose static_thresh", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -110,7 +110,7 @@ public class JanoCacheOptionsTests(ITestOutputHelper log)
                 var est = JanoCacheMemory.Estimate(d, f["static"], f["moderate"], 2, options, ScalarType.Float32);
                 log.WriteLine($"{extra}: CacheBytes {r.Accelerator.CacheBytes}, formula {est.TotalBytes} (frozen {est.FrozenBytes}, output {est.OutputBytes})");
                 Assert.Equal(est.TotalBytes, r.Accelerator.CacheBytes);
-                Assert.Contains(r.Accelerator.Notes, n => n.StartsWith("frozen-token cache: "));
+                Assert.Contains(r.Accelerator.Notes, n => n.StartsWith("frozen-token cache: ", StringComparison.Ordinal));
             }
             float diff = TestModels.MaxAbsDiff(results["cache_mode=kv"].Latent, results["cache_mode=hidden"].Latent);
             log.WriteLine($"pipeline hidden vs kv: max abs diff {diff:E2}");
@@ -137,7 +137,7 @@ public class JanoCacheOptionsTests(ITestOutputHelper log)
         var d = new JanoOptions();
         Assert.Equal(JanoCacheMode.Kv, d.CacheMode);
         Assert.Null(d.CacheDType);
-        Assert.DoesNotContain(d.ToPairs(), p => p.Key.StartsWith("cache_"));
+        Assert.DoesNotContain(d.ToPairs(), p => p.Key.StartsWith("cache_", StringComparison.Ordinal));
         Assert.Null(new JanoOptions().With(OptionList.Parse("cache_dtype=float16,cache_dtype=model")).CacheDType);
     }
 

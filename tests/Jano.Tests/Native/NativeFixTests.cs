@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -80,7 +81,7 @@ public sealed class NativeFixTests : IDisposable
         Assert.True(patched.Exit == 0, "patched copy failed to load: " + patched.Stderr);
         Match m = Regex.Match(patched.Stdout, @"THSTorch_get_num_threads=(-?\d+)");
         Assert.True(m.Success, "probe printed no thread count: " + patched.Stdout);
-        Assert.True(int.Parse(m.Groups[1].Value) > 0, "thread count not positive: " + m.Value);
+        Assert.True(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) > 0, "thread count not positive: " + m.Value);
         Assert.Contains("loaded", patched.Stdout);
 
         byte[] afterFirst = File.ReadAllBytes(lib);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Jano.Core.Acceleration;
 using Jano.Core.Weights;
@@ -76,30 +77,30 @@ public sealed class WanDiffusersLayoutTests : IDisposable
     private static string VaeToDiffusersByScript(string key)
     {
         static string? Residual(string k) =>
-            k.EndsWith(".residual.0.gamma") ? ".norm1.gamma" : k.EndsWith(".residual.2.bias") ? ".conv1.bias" :
-            k.EndsWith(".residual.2.weight") ? ".conv1.weight" : k.EndsWith(".residual.3.gamma") ? ".norm2.gamma" :
-            k.EndsWith(".residual.6.bias") ? ".conv2.bias" : k.EndsWith(".residual.6.weight") ? ".conv2.weight" : null;
+            k.EndsWith(".residual.0.gamma", StringComparison.Ordinal) ? ".norm1.gamma" : k.EndsWith(".residual.2.bias", StringComparison.Ordinal) ? ".conv1.bias" :
+            k.EndsWith(".residual.2.weight", StringComparison.Ordinal) ? ".conv1.weight" : k.EndsWith(".residual.3.gamma", StringComparison.Ordinal) ? ".norm2.gamma" :
+            k.EndsWith(".residual.6.bias", StringComparison.Ordinal) ? ".conv2.bias" : k.EndsWith(".residual.6.weight", StringComparison.Ordinal) ? ".conv2.weight" : null;
         var p = key.Split('.');
         foreach (var side in new[] { "encoder", "decoder" })
         {
             for (int i = 0; i < 2; i++)
-                if (key.StartsWith($"{side}.middle.{2 * i}.residual.")) return $"{side}.mid_block.resnets.{i}{Residual(key)}";
-            if (key.StartsWith($"{side}.middle.1.")) return $"{side}.mid_block.attentions.0.{key[$"{side}.middle.1.".Length..]}";
+                if (key.StartsWith($"{side}.middle.{2 * i}.residual.", StringComparison.Ordinal)) return $"{side}.mid_block.resnets.{i}{Residual(key)}";
+            if (key.StartsWith($"{side}.middle.1.", StringComparison.Ordinal)) return $"{side}.mid_block.attentions.0.{key[$"{side}.middle.1.".Length..]}";
             if (key == $"{side}.head.0.gamma") return $"{side}.norm_out.gamma";
-            if (key.StartsWith($"{side}.head.2.")) return $"{side}.conv_out.{p[^1]}";
-            if (key.StartsWith($"{side}.conv1.")) return $"{side}.conv_in.{p[^1]}";
+            if (key.StartsWith($"{side}.head.2.", StringComparison.Ordinal)) return $"{side}.conv_out.{p[^1]}";
+            if (key.StartsWith($"{side}.conv1.", StringComparison.Ordinal)) return $"{side}.conv_in.{p[^1]}";
         }
-        if (key.StartsWith("conv1.")) return $"quant_conv.{p[^1]}";
-        if (key.StartsWith("conv2.")) return $"post_quant_conv.{p[^1]}";
-        if (key.StartsWith("encoder.downsamples."))
+        if (key.StartsWith("conv1.", StringComparison.Ordinal)) return $"quant_conv.{p[^1]}";
+        if (key.StartsWith("conv2.", StringComparison.Ordinal)) return $"post_quant_conv.{p[^1]}";
+        if (key.StartsWith("encoder.downsamples.", StringComparison.Ordinal))
         {
             var k = key.Replace("encoder.downsamples.", "encoder.down_blocks.");
             if (Residual(k) is { } r) return string.Join('.', k.Split('.')[..3]) + r;
             return k.Replace(".shortcut.", ".conv_shortcut.");
         }
-        if (key.StartsWith("decoder.upsamples."))
+        if (key.StartsWith("decoder.upsamples.", StringComparison.Ordinal))
         {
-            int b = int.Parse(p[2]);
+            int b = int.Parse(p[2], CultureInfo.InvariantCulture);
             if (key.Contains("residual"))
             {
                 int block = b <= 2 ? 0 : b <= 6 ? 1 : b <= 10 ? 2 : 3, resnet = b - 4 * block;
@@ -153,7 +154,7 @@ public sealed class WanDiffusersLayoutTests : IDisposable
                          "proj_out.weight",
                      })
                 Assert.Contains(known, names);
-            Assert.DoesNotContain(names, n => n.Contains("self_attn") || n.Contains("norm3") || n.Contains("modulation") || n.StartsWith("head."));
+            Assert.DoesNotContain(names, n => n.Contains("self_attn") || n.Contains("norm3") || n.Contains("modulation") || n.StartsWith("head.", StringComparison.Ordinal));
             Assert.Equal([1, 6, 48], f.Entries.Single(e => e.Name == "blocks.0.scale_shift_table").Shape);
             Assert.Equal([1, 2, 48], f.Entries.Single(e => e.Name == "scale_shift_table").Shape);
         }

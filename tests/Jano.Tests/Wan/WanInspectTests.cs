@@ -57,8 +57,8 @@ public sealed class WanInspectTests : IDisposable
     {
         MakeDitOnly();
         var report = InspectJob.Run(_dir.FullName);
-        Assert.Equal("ok", report.Items.Single(i => i.Name.StartsWith("diffusion")).Status);
-        Assert.Contains("match config.json", report.Items.Single(i => i.Name.StartsWith("diffusion")).Detail);
+        Assert.Equal("ok", report.Items.Single(i => i.Name.StartsWith("diffusion", StringComparison.Ordinal)).Status);
+        Assert.Contains("match config.json", report.Items.Single(i => i.Name.StartsWith("diffusion", StringComparison.Ordinal)).Detail);
         Assert.Equal([InspectJob.T5File, InspectJob.VaeFile, InspectJob.TokenizerFolder], report.Missing);
         Assert.False(report.Complete);
 
@@ -90,7 +90,7 @@ public sealed class WanInspectTests : IDisposable
         AddPlaceholders();
         WriteConfig(64); // the weights are dim 48
         var report = InspectJob.Run(_dir.FullName);
-        var dit = report.Items.Single(i => i.Name.StartsWith("diffusion"));
+        var dit = report.Items.Single(i => i.Name.StartsWith("diffusion", StringComparison.Ordinal));
         Assert.Equal("invalid", dit.Status);
         Assert.Contains("wrong shapes", dit.Detail);
         Assert.Equal([dit.Name], report.Invalid);
@@ -104,7 +104,7 @@ public sealed class WanInspectTests : IDisposable
         File.Delete(At(InspectJob.ConfigFile));
         var report = InspectJob.Run(_dir.FullName);
         Assert.Contains(InspectJob.ConfigFile, report.Missing);
-        var dit = report.Items.Single(i => i.Name.StartsWith("diffusion"));
+        var dit = report.Items.Single(i => i.Name.StartsWith("diffusion", StringComparison.Ordinal));
         Assert.Equal("invalid", dit.Status); // tiny weights fit neither preset
         Assert.Contains("1.3B preset", dit.Detail);
     }
@@ -147,7 +147,7 @@ public sealed class WanInspectTests : IDisposable
                 .ToDictionary(p => p.Key, p => p.File);
             File.WriteAllText(At(InspectJob.DitIndex), JsonSerializer.Serialize(new { metadata = new { }, weight_map = map }));
         }
-        var dit = InspectJob.Run(_dir.FullName).Items.Single(i => i.Name.StartsWith("diffusion"));
+        var dit = InspectJob.Run(_dir.FullName).Items.Single(i => i.Name.StartsWith("diffusion", StringComparison.Ordinal));
         Assert.Equal("ok", dit.Status);
         Assert.StartsWith("2 shards:", dit.Detail);
         Assert.Equal(0, Cli().Code);

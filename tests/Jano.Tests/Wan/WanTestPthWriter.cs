@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using static TorchSharp.torch;
@@ -54,7 +55,7 @@ internal static class WanTestPthWriter
             Str(name);
             Global("torch._utils", "_rebuild_tensor_v2");
             Op((byte)'(');
-            Op((byte)'('); Str("storage"); Global("torch", storageType); Str(i.ToString()); Str("cpu"); Int(numel); Op((byte)'t');
+            Op((byte)'('); Str("storage"); Global("torch", storageType); Str(i.ToString(CultureInfo.InvariantCulture)); Str("cpu"); Int(numel); Op((byte)'t');
             Op((byte)'Q');
             Int(0);
             Op((byte)'('); foreach (var d in shape) Int(d); Op((byte)'t');

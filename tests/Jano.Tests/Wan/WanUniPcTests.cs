@@ -1,3 +1,4 @@
+using System.Globalization;
 using Jano.Core.Sampling;
 using TorchSharp;
 using Xunit;
@@ -38,7 +39,7 @@ public class WanUniPcTests(ITestOutputHelper log)
         using var _ = torch.no_grad();
         using var sampler = new FlowUniPcSampler(steps, 5.0);
         var diffs = Run(sampler, file);
-        log.WriteLine($"{file}: max abs diff per step: " + string.Join(", ", diffs.Select(d => d.ToString("E2"))));
+        log.WriteLine($"{file}: max abs diff per step: " + string.Join(", ", diffs.Select(d => d.ToString("E2", CultureInfo.InvariantCulture))));
         Assert.All(diffs, d => Assert.True(d <= 1e-4, $"max abs diffs {string.Join(", ", diffs)}"));
     }
 

@@ -90,8 +90,8 @@ public class WeightsLoaderTests
         using var dir = new WeightsTempDir();
         using var source = new WeightsTinyNet(seed: 4);
         var state = source.state_dict();
-        var shard1 = state.Where(kv => kv.Key.StartsWith("fc1.")).ToList();
-        var shard2 = state.Where(kv => !kv.Key.StartsWith("fc1.")).ToList();
+        var shard1 = state.Where(kv => kv.Key.StartsWith("fc1.", StringComparison.Ordinal)).ToList();
+        var shard2 = state.Where(kv => !kv.Key.StartsWith("fc1.", StringComparison.Ordinal)).ToList();
         SafetensorsWriter.Save(dir.File("model-00001-of-00002.safetensors"), shard1);
         SafetensorsWriter.Save(dir.File("model-00002-of-00002.safetensors"), shard2);
         var weightMap = shard1.ToDictionary(kv => kv.Key, _ => "model-00001-of-00002.safetensors")

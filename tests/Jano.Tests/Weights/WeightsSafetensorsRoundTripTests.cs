@@ -108,7 +108,7 @@ public class WeightsSafetensorsRoundTripTests
 
         long dataStart = 8 + (long)n;
         long expectedBegin = 0;
-        foreach (var (name, dtype, shape, size) in new[] { ("a", "F32", new long[] { 3 }, 12L), ("b", "I16", new long[] { 1, 2 }, 4L), ("c", "F64", new long[0], 8L) })
+        foreach (var (name, dtype, shape, size) in new[] { ("a", "F32", new long[] { 3 }, 12L), ("b", "I16", new long[] { 1, 2 }, 4L), ("c", "F64", Array.Empty<long>(), 8L) })
         {
             var e = root.GetProperty(name);
             Assert.Equal(dtype, e.GetProperty("dtype").GetString());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Jano.Core.Weights;
 
@@ -60,7 +61,7 @@ public static partial class WanVaeDiffusersKeys
             if (Fixed.TryGetValue(module, out var f)) return $"{f}.{param}";
             var m = MidResnet().Match(module);
             if (m.Success && Residual.TryGetValue(m.Groups[3].Value, out var r))
-                return $"{m.Groups[1].Value}.middle.{2 * int.Parse(m.Groups[2].Value)}.{r}.{param}"; // resnets.0/1 = middle.0/2
+                return $"{m.Groups[1].Value}.middle.{2 * int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)}.{r}.{param}"; // resnets.0/1 = middle.0/2
             m = EncoderBlock().Match(module);
             if (m.Success)
             {
@@ -70,10 +71,10 @@ public static partial class WanVaeDiffusersKeys
             }
             m = DecoderResnet().Match(module);
             if (m.Success && Residual.TryGetValue(m.Groups[3].Value, out r))
-                return $"decoder.upsamples.{DecoderStride * int.Parse(m.Groups[1].Value) + int.Parse(m.Groups[2].Value)}.{r}.{param}";
+                return $"decoder.upsamples.{DecoderStride * int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) + int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)}.{r}.{param}";
             m = DecoderUpsampler().Match(module);
             if (m.Success && IsResample(m.Groups[2].Value))
-                return $"decoder.upsamples.{DecoderStride * int.Parse(m.Groups[1].Value) + DecoderStride - 1}.{m.Groups[2].Value}.{param}";
+                return $"decoder.upsamples.{DecoderStride * int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) + DecoderStride - 1}.{m.Groups[2].Value}.{param}";
         }
         throw new WeightFileException($"unknown Diffusers VAE key '{key}' (only the Wan2.1 AutoencoderKLWan names are supported)");
     }

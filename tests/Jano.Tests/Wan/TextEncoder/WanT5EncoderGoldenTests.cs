@@ -1,3 +1,4 @@
+using System.Globalization;
 using Jano.Core.Weights;
 using Jano.Models.Wan.TextEncoder;
 using TorchSharp;
@@ -26,7 +27,7 @@ public class WanT5EncoderGoldenTests(ITestOutputHelper log)
         });
         Assert.Equal(expected.shape, y.shape);
         float diff = TestModels.MaxAbsDiff(expected, y);
-        log.WriteLine($"output max abs diff {diff:E2}; blocks {string.Join(", ", blockDiffs.Select(d => d.ToString("E2")))}");
+        log.WriteLine($"output max abs diff {diff:E2}; blocks {string.Join(", ", blockDiffs.Select(d => d.ToString("E2", CultureInfo.InvariantCulture)))}");
         Assert.True(diff <= 1e-4, $"max abs diff {diff}");
         Assert.Equal(UmT5Config.Tiny.NumLayers, blockDiffs.Count);
         Assert.All(blockDiffs, d => Assert.True(d <= 1e-4, $"block max abs diff {d}"));
