@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Jano.Core.Acceleration;
 using static TorchSharp.torch;
 
@@ -13,6 +14,7 @@ public interface IStepSkipRule : IDisposable
 {
     /// <summary>Start of a step; <paramref name="forced"/>: the step computes whatever the rule says (warm-up, cool-down,
     /// Jano's full and level-3 steps); the rule still observes it.</summary>
+    [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "step is the denoising step, as in IAcceleratorSession.BeginStep; the clash is with Visual Basic's Step keyword and this library targets C# only")]
     void BeginStep(StepInfo step, bool forced);
 
     /// <summary>Observes one forward of <paramref name="rows"/> (one branch per batch row) and says whether every row may
