@@ -8,6 +8,12 @@ namespace Jano.Tests;
 /// <summary>Tiny seeded models and inputs shared by tests.</summary>
 public static class TestModels
 {
+    /// <summary>The two guidance branches in plan order (batched CFG rows).</summary>
+    public static GuidanceBranch[] CondUncond { get; } = [GuidanceBranch.Cond, GuidanceBranch.Uncond];
+
+    /// <summary>The conditional branch alone.</summary>
+    public static GuidanceBranch[] CondOnly { get; } = [GuidanceBranch.Cond];
+
     public static DitConfig TinyConfig { get; } = new()
     {
         InChannels = 2, OutChannels = 2, Patch = [1, 2, 2], Dim = 32, FfnDim = 64, NumHeads = 2, NumLayers = 2,

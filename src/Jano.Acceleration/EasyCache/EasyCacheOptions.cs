@@ -1,3 +1,4 @@
+using Jano.Core.Acceleration;
 using System.Globalization;
 using Jano.Acceleration.Common;
 using Jano.Core;
@@ -10,7 +11,7 @@ namespace Jano.Acceleration.EasyCache;
 /// relative output change; <see cref="WarmupSteps"/> 5 (the script's <c>ret_steps = 10</c> calls with CFG = 5 steps);
 /// the last step always computes (<c>cutoff = 2N − 2</c> calls). No calibration. Off: <c>thresh=0</c>.
 /// </summary>
-public sealed record EasyCacheOptions
+public sealed record EasyCacheOptions : IStepCacheOptions
 {
     public double Thresh { get; init; } = 0.05;
     public int WarmupSteps { get; init; } = 5;
@@ -44,6 +45,20 @@ public sealed record EasyCacheOptions
         if (CooldownSteps < 0) throw new UsageException($"cooldown_steps ({CooldownSteps}) must not be negative");
         RequestLimits.StepCounts(("warmup_steps", WarmupSteps), ("cooldown_steps", CooldownSteps));
     }
+
+    /// <summary>Catalog name.</summary>
+    public string Method => "easycache";
+
+    /// <summary>Keys <see cref="EasyCacheRule"/> reads (on Jano: <c>jano+easycache</c>).</summary>
+    public IReadOnlyList<string> RuleKeys => RuleKeyList;
+
+    private static readonly string[] RuleKeyList = ["thresh", "threshold", "reuse_threshold"];
+
+    IStepCacheOptions IStepCacheOptions.WithRule(IEnumerable<KeyValuePair<string, string>> pairs) => With(pairs);
+
+    public IReadOnlyList<KeyValuePair<string, string>> RulePairs() => [new("thresh", OptionList.Format(Thresh))];
+
+    public IStepSkipRule CreateRule(TransformerDescriptor model, GenerationPlan plan) => new EasyCacheRule(this);
 
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [

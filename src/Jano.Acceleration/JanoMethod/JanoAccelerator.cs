@@ -17,5 +17,9 @@ public sealed class JanoAccelerator : IAccelerator
 
     public IReadOnlyList<KeyValuePair<string, string>> Options => JanoOptions.ToPairs();
 
+    /// <summary>The schedule must fit the run (warm-up + cool-down &lt; steps) and the analysis block the latent and patch.</summary>
+    public void Validate(TransformerDescriptor model, int steps, IReadOnlyList<GuidanceBranch> branches) =>
+        JanoOptions.Validate(steps, model.LatentShape[1], model.Patch);
+
     public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan) => new JanoSession(JanoOptions, model, plan);
 }

@@ -8,19 +8,21 @@ namespace Jano.Acceleration.JanoMethod;
 /// Jano's seam for one forward at one step level (spec §3): level 0 computes everything and touches no cache;
 /// level 3 computes everything and refreshes the static and medium K/V caches and the output buffer; level 2
 /// computes non-static tokens, refreshes the medium cache and appends cached static K/V; level 1 computes active
-/// tokens and appends cached medium and static K/V. Keys/values are concatenated [current, medium, static].
-/// In <see cref="JanoCacheMode.Hidden"/> mode the caches hold the self-attention inputs of frozen tokens instead, handed to
-/// the model as extra K/V input rows (same order, with their positions for RoPE), and K/V are left as the model computed them.
+/// tokens and appends cached medium and static K/V. Keys/values are concatenated [text, current, medium, static]: the
+/// text rows of a joint-attention model stay first and are never cached. State is per guidance branch: the forward's
+/// batch rows are <c>rows</c>. In <see cref="JanoCacheMode.Hidden"/> mode the caches hold the attention inputs of frozen
+/// tokens instead, handed to the model as extra K/V input rows (same order, with their positions for RoPE), and K/V are
+/// left as the model computed them.
 /// </summary>
-public sealed class JanoHooks : ITransformerHooks
+public sealed class JanoHooks : TransformerHooks
 {
     private readonly TokenPartition? _partition;
     private readonly FrozenKvCache _cache;
     private readonly OutputBuffer _outputs;
-    private readonly string _rows;
+    private readonly GuidanceBranch[] _rows;
     private readonly JanoCacheMode _mode;
 
-    public JanoHooks(int stepLevel, TokenPartition? partition, FrozenKvCache cache, OutputBuffer outputs, string rows,
+    public JanoHooks(int stepLevel, TokenPartition? partition, FrozenKvCache cache, OutputBuffer outputs, IReadOnlyList<GuidanceBranch> rows,
         JanoCacheMode mode = JanoCacheMode.Kv)
     {
         if (stepLevel is < 0 or > 3) throw new ArgumentOutOfRangeException(nameof(stepLevel), "step level must be 0..3");
@@ -29,7 +31,7 @@ public sealed class JanoHooks : ITransformerHooks
         _partition = partition;
         _cache = cache;
         _outputs = outputs;
-        _rows = rows;
+        _rows = rows.ToArray();
         _mode = mode;
     }
 
@@ -38,7 +40,7 @@ public sealed class JanoHooks : ITransformerHooks
     /// <summary>Tokens the last <see cref="SelectTokens"/> chose (per row).</summary>
     public int LastSelected { get; private set; }
 
-    public TokenSelection SelectTokens(int tokenCount)
+    public override TokenSelection SelectTokens(int tokenCount)
     {
         if (_partition is not null && _partition.Total != tokenCount)
             throw new InvalidOperationException($"model has {tokenCount} tokens but the Jano mask has {_partition.Total}");
@@ -47,13 +49,7 @@ public sealed class JanoHooks : ITransformerHooks
         return selection ?? TokenSelection.All(tokenCount);
     }
 
-    public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) => runBlocks(x);
-
-    public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
-
-    public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
-
-    public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x)
+    public override (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x)
     {
         if (_mode != JanoCacheMode.Hidden) return null;
         var p = _partition;
@@ -77,35 +73,38 @@ public sealed class JanoHooks : ITransformerHooks
         }
     }
 
-    public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v)
+    public override KeyValues ExtendKeyValues(int layer, KeyValues kv)
     {
-        if (_mode == JanoCacheMode.Hidden) return (k, v);
-        var p = _partition;
+        if (_mode == JanoCacheMode.Hidden || StepLevel == 0) return kv;
+        var p = _partition!;
+        var (k, v, text) = kv;
         switch (StepLevel)
         {
             case 3:
-                _cache.Store(_rows, layer, isStatic: true, k, v, p!.StaticIndex);
-                _cache.Store(_rows, layer, isStatic: false, k, v, p.MediumIndex);
-                return (k, v);
+            {
+                var (ik, iv) = Latent(kv);                                                                     // [B, N, H, D]
+                _cache.Store(_rows, layer, isStatic: true, ik, iv, p.StaticIndex);
+                _cache.Store(_rows, layer, isStatic: false, ik, iv, p.MediumIndex);
+                return kv;
+            }
             case 2:
             {
-                _cache.Store(_rows, layer, isStatic: false, k, v, p!.MediumInNonStatic);
+                var (ik, iv) = Latent(kv);                                                                     // [B, n, H, D]
+                _cache.Store(_rows, layer, isStatic: false, ik, iv, p.MediumInNonStatic);
                 var (sk, sv) = _cache.Get(_rows, layer, isStatic: true);
-                return (torch.cat([k, FrozenKvCache.Fetch(sk, k)], 1), torch.cat([v, FrozenKvCache.Fetch(sv, v)], 1)); // [B, n + s, H, D]
+                return new KeyValues(torch.cat([k, FrozenKvCache.Fetch(sk, k)], 1), torch.cat([v, FrozenKvCache.Fetch(sv, v)], 1), text); // [B, t + n + s, H, D]
             }
-            case 1:
+            default:
             {
                 var (mk, mv) = _cache.Get(_rows, layer, isStatic: false);
                 var (sk, sv) = _cache.Get(_rows, layer, isStatic: true);
-                return (torch.cat([k, FrozenKvCache.Fetch(mk, k), FrozenKvCache.Fetch(sk, k)], 1),
-                    torch.cat([v, FrozenKvCache.Fetch(mv, v), FrozenKvCache.Fetch(sv, v)], 1)); // [B, N, H, D]
+                return new KeyValues(torch.cat([k, FrozenKvCache.Fetch(mk, k), FrozenKvCache.Fetch(sk, k)], 1),
+                    torch.cat([v, FrozenKvCache.Fetch(mv, v), FrozenKvCache.Fetch(sv, v)], 1), text); // [B, t + N, H, D]
             }
-            default:
-                return (k, v);
         }
     }
 
-    public Tensor ComposeOutput(Tensor output, TokenSelection selection)
+    public override Tensor ComposeOutput(Tensor output, TokenSelection selection)
     {
         switch (StepLevel)
         {
@@ -119,6 +118,7 @@ public sealed class JanoHooks : ITransformerHooks
         }
     }
 
-    /// <summary>Key for a batch-row layout, e.g. "Cond,Uncond".</summary>
-    public static string RowsKey(IReadOnlyList<GuidanceBranch> rows) => string.Join(",", rows);
+    // The latent rows of K/V (the text rows of a joint-attention model come first): [B, n, H, D] each.
+    private static (Tensor K, Tensor V) Latent(KeyValues kv) =>
+        kv.TextTokens == 0 ? (kv.K, kv.V) : (kv.K.narrow(1, kv.TextTokens, kv.ImageRows), kv.V.narrow(1, kv.TextTokens, kv.ImageRows));
 }

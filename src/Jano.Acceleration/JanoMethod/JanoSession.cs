@@ -17,7 +17,7 @@ public sealed class JanoSession : IAcceleratorSession
     private readonly GenerationPlan _plan;
     private readonly List<Tensor> _features = new();
     private readonly FrozenKvCache _cache;
-    private readonly OutputBuffer _outputs = new();
+    private readonly OutputBuffer _outputs;
     private readonly List<string> _notes = new();
     private TokenPartition? _partition;
     private ComplexityAnalysis? _analysis;
@@ -32,7 +32,8 @@ public sealed class JanoSession : IAcceleratorSession
         _options = options;
         _model = model;
         _plan = plan;
-        _cache = new FrozenKvCache(options.CacheDType, options.CacheDevice == JanoCacheDevice.Cpu ? CPU : null);
+        _cache = new FrozenKvCache(plan.Branches, options.CacheDType, options.CacheDevice == JanoCacheDevice.Cpu ? CPU : null);
+        _outputs = new OutputBuffer(plan.Branches);
         if (options.IncludeXt) Keep(plan.InitialNoise);
     }
 
@@ -52,7 +53,7 @@ public sealed class JanoSession : IAcceleratorSession
     {
         int selected = _partition?.ForStepLevel(_level).Count ?? _model.TokenCount;
         _tokens += (long)selected * rows.Count;
-        return new JanoHooks(_level, _partition, _cache, _outputs, JanoHooks.RowsKey(rows), _options.CacheMode);
+        return new JanoHooks(_level, _partition, _cache, _outputs, rows, _options.CacheMode);
     }
 
     public StepSummary EndStep(StepInfo step, Tensor guidedOutput)
@@ -107,10 +108,12 @@ public sealed class JanoSession : IAcceleratorSession
     public (double Static, double Medium, double Predicted)? ChosenThresholds { get; private set; }
 
     /// <summary>Current step's level (0 full, 1..3 per the interleaved schedule), valid after <see cref="BeginStep"/>.</summary>
-    internal int Level => _level;
+    public int Level => _level;
 
-    /// <summary>The per-branch-rows output buffer (for step-level caches layered on Jano).</summary>
-    internal OutputBuffer Outputs => _outputs;
+    /// <summary>A copy of the last full model output [B, N, P] of the branches <paramref name="rows"/> (Jano's output buffer,
+    /// refreshed by level-3 steps and written by cheap steps); for step-level caches layered on Jano. Throws before the
+    /// first level-3 step.</summary>
+    public Tensor CurrentOutput(IReadOnlyList<GuidanceBranch> rows) => _outputs.Current(rows);
 
     /// <summary>Re-levels the analysed blocks with thresholds chosen for the target from the scores alone (no model runs).</summary>
     private void ApplyTarget(ComplexityAnalysis a)

@@ -1,3 +1,4 @@
+using Jano.Core.Acceleration;
 using System.Globalization;
 using Jano.Acceleration.Common;
 using Jano.Core;
@@ -14,7 +15,7 @@ namespace Jano.Acceleration.MagCache;
 /// A full run (<c>magcache_thresh=0</c>) reports the observed ratios in its notes, ready to pass back as <c>mag_ratios</c>.
 /// Off: <c>magcache_thresh=0</c> or <c>magcache_k=0</c>.
 /// </summary>
-public sealed record MagCacheOptions
+public sealed record MagCacheOptions : IStepCacheOptions
 {
     public double MagcacheThresh { get; init; } = 0.12;
     public int MagcacheK { get; init; } = 4;
@@ -66,6 +67,26 @@ public sealed record MagCacheOptions
 
     /// <summary>Steps that always compute at the start: ⌊retention_ratio · N⌋, at least 1 (the first step fills the cache).</summary>
     public int RetentionSteps(int steps) => Math.Max(1, (int)(RetentionRatio * steps));
+
+    /// <summary>Catalog name.</summary>
+    public string Method => "magcache";
+
+    /// <summary>Keys <see cref="MagCacheRule"/> reads (on Jano: <c>jano+magcache</c>; Jano's protected steps replace the
+    /// retention and cool-down steps).</summary>
+    public IReadOnlyList<string> RuleKeys => RuleKeyList;
+
+    private static readonly string[] RuleKeyList = ["magcache_thresh", "threshold", "magcache_k", "k", "mag_ratios"];
+
+    IStepCacheOptions IStepCacheOptions.WithRule(IEnumerable<KeyValuePair<string, string>> pairs) => With(pairs);
+
+    public IReadOnlyList<KeyValuePair<string, string>> RulePairs() =>
+    [
+        new("magcache_thresh", OptionList.Format(MagcacheThresh)),
+        new("magcache_k", MagcacheK.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("mag_ratios", OptionValues.Format(MagRatios)),
+    ];
+
+    public IStepSkipRule CreateRule(TransformerDescriptor model, GenerationPlan plan) => new MagCacheRule(this, plan.Steps);
 
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [

@@ -7,23 +7,15 @@ using static TorchSharp.torch;
 namespace Jano.Acceleration.MagCache;
 
 /// <summary>
-/// One MagCache generation. After the retention steps, per guidance branch and step: ratio ← ratio · γ_t,
-/// steps ← steps + 1, err ← err + |1 − ratio|; the block stack is skipped (cached residual added) while
-/// err &lt; magcache_thresh and steps ≤ K, otherwise computed and (ratio, steps, err) reset to (1, 0, 0).
-/// State is per row; when batched rows disagree, all rows compute and all reset.
+/// One MagCache generation: after the retention steps <see cref="MagCacheRule"/> decides per guidance branch; a skip adds
+/// each branch's cached residual of the block stack. When batched rows disagree, all rows compute and all reset. Full
+/// forwards also record the observed residual-magnitude ratios of the cond branch (a calibration aid, in the notes).
 /// </summary>
 public sealed class MagCacheSession : IAcceleratorSession
 {
-    private sealed class RowState
-    {
-        public double Ratio = 1.0;
-        public int Steps;
-        public double Error;
-    }
-
     private readonly MagCacheOptions _options;
     private readonly GenerationPlan _plan;
-    private readonly Dictionary<GuidanceBranch, RowState> _rows = new();
+    private readonly MagCacheRule _rule;
     private readonly ResidualCache _residuals = new();
     private readonly StepSkipStats _stats = new();
     private readonly List<double> _observedRatios = new();
@@ -36,12 +28,14 @@ public sealed class MagCacheSession : IAcceleratorSession
         options.CheckRanges();
         _options = options;
         _plan = plan;
+        _rule = new MagCacheRule(options, plan.Steps);
     }
 
     public void BeginStep(StepInfo step)
     {
         _step = step;
         _forced = step.Index < _options.RetentionSteps(_plan.Steps) || step.Index >= _plan.Steps - _options.CooldownSteps;
+        _rule.BeginStep(step, _forced);
         _stats.BeginStep();
     }
 
@@ -64,35 +58,26 @@ public sealed class MagCacheSession : IAcceleratorSession
     public void Dispose()
     {
         _residuals.Dispose();
-        _rows.Clear();
+        _rule.Dispose();
     }
 
-    private Tensor RunBlockStack(GuidanceBranch[] rows, Tensor x, Func<Tensor, Tensor> runBlocks)
+    private Tensor RunBlockStack(GuidanceBranch[] rows, Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks)
     {
         int n = (int)x.shape[1];
         var step = _step ?? throw new InvalidOperationException("BeginStep must come before a forward");
-        bool skip = !_options.IsOff && !_forced && _residuals.Has(rows, n);
-        if (skip)
-        {
-            double gamma = _options.RatioAt(step.Index, _plan.Steps);
-            foreach (var row in rows)
-            {
-                if (!_rows.TryGetValue(row, out var s)) _rows[row] = s = new RowState();
-                s.Ratio *= gamma;
-                s.Steps += 1;
-                s.Error += Math.Abs(1 - s.Ratio);
-                skip &= s.Error < _options.MagcacheThresh && s.Steps <= _options.MagcacheK;
-            }
-        }
+        var signal = new StackSignal(x, probe);
+        bool skip = !_options.IsOff && _rule.Decide(rows, signal, _residuals.Has(rows, n));
         if (skip)
         {
             _stats.Record(rows.Length, n, computed: false);
-            return _residuals.Apply(rows, x);
+            var reused = _residuals.Apply(rows, x);
+            _rule.Reused(rows, signal, reused);
+            return reused;
         }
         var output = runBlocks(x);
         Observe(rows, x, output, step.Index);
         _residuals.Store(rows, x, output);
-        foreach (var row in rows) _rows[row] = new RowState();
+        _rule.Computed(rows, signal, output);
         _stats.Record(rows.Length, n, computed: true);
         return output;
     }
@@ -112,20 +97,9 @@ public sealed class MagCacheSession : IAcceleratorSession
         _lastComputedStep = index;
     }
 
-    private sealed class StackHooks(MagCacheSession session, GuidanceBranch[] rows) : ITransformerHooks
+    private sealed class StackHooks(MagCacheSession session, GuidanceBranch[] rows) : TransformerHooks
     {
-        public TokenSelection SelectTokens(int tokenCount) => TokenSelection.All(tokenCount);
-
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) => session.RunBlockStack(rows, x, runBlocks);
-
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
-
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
-
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
-
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
+        public override Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) =>
+            session.RunBlockStack(rows, x, probe, runBlocks);
     }
 }

@@ -17,5 +17,10 @@ public sealed class RasAccelerator : IAccelerator
 
     public IReadOnlyList<KeyValuePair<string, string>> Options => RasOptions.ToPairs();
 
+    /// <summary>Nothing depends on the model or the run: the options were range-checked when the accelerator was made.</summary>
+    public void Validate(TransformerDescriptor model, int steps, IReadOnlyList<GuidanceBranch> branches)
+    {
+    }
+
     public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan) => new RasSession(RasOptions, model, plan);
 }

@@ -125,14 +125,17 @@ public sealed class RasSession : IAcceleratorSession
         return _current ?? TokenSelection.All(tokenCount);
     }
 
-    private (Tensor K, Tensor V) ExtendKeyValues(GuidanceBranch[] rows, int layer, Tensor k, Tensor v)
+    // Text rows of a joint-attention model (kv.TextTokens, first) are always computed: dense steps cache them with the
+    // latent rows, RAS steps write them in place like the fresh latent rows.
+    private KeyValues ExtendKeyValues(GuidanceBranch[] rows, int layer, KeyValues kv)
     {
+        var (k, v, text) = kv;
         if (_current is null)
         {
-            if (!_storeDense) return (k, v);
+            if (!_storeDense) return kv;
             for (int r = 0; r < rows.Length; r++)
             {
-                var nk = Owned.Copy(Owned.Row(k, r)); // [1, N, H, D]
+                var nk = Owned.Copy(Owned.Row(k, r)); // [1, t + N, H, D]
                 var nv = Owned.Copy(Owned.Row(v, r));
                 if (_kv.Remove((rows[r], layer), out var old))
                 {
@@ -142,21 +145,24 @@ public sealed class RasSession : IAcceleratorSession
                 _kv[(rows[r], layer)] = (nk, nv);
             }
             Track();
-            return (k, v);
+            return kv;
         }
-        var index = _current.Indices!;
+        using var scope = NewDisposeScope();
+        var index = text == 0
+            ? _current.Indices!.alias()
+            : torch.cat([torch.arange(text, dtype: ScalarType.Int64, device: k.device), _current.Indices!.to(k.device).add(text)], 0); // [t + n]
         var keys = new Tensor[rows.Length];
         var values = new Tensor[rows.Length];
         for (int r = 0; r < rows.Length; r++)
         {
             if (!_kv.TryGetValue((rows[r], layer), out var cached))
                 throw new InvalidOperationException($"no RAS K/V cached for row {rows[r]} layer {layer}: a dense step must come first");
-            cached.K.index_copy_(1, index, Owned.Row(k, r).to(cached.K.dtype)); // fresh rows in place, [1, N, H, D]
+            cached.K.index_copy_(1, index, Owned.Row(k, r).to(cached.K.dtype)); // fresh rows in place, [1, t + N, H, D]
             cached.V.index_copy_(1, index, Owned.Row(v, r).to(cached.V.dtype));
             keys[r] = cached.K;
             values[r] = cached.V;
         }
-        return (torch.cat(keys, 0).to(k.dtype), torch.cat(values, 0).to(v.dtype)); // [B, N, H, D]
+        return new KeyValues(torch.cat(keys, 0).to(k.dtype).MoveToOuterDisposeScope(), torch.cat(values, 0).to(v.dtype).MoveToOuterDisposeScope(), text); // [B, t + N, H, D]
     }
 
     private Tensor ComposeOutput(GuidanceBranch[] rows, Tensor output, TokenSelection selection)
@@ -186,20 +192,12 @@ public sealed class RasSession : IAcceleratorSession
     private void Track() =>
         _peakBytes = Math.Max(_peakBytes, _kv.Values.Sum(e => Owned.Bytes(e.K) + Owned.Bytes(e.V)) + _outputs.Values.Sum(t => Owned.Bytes(t)));
 
-    private sealed class RegionHooks(RasSession session, GuidanceBranch[] rows) : ITransformerHooks
+    private sealed class RegionHooks(RasSession session, GuidanceBranch[] rows) : TransformerHooks
     {
-        public TokenSelection SelectTokens(int tokenCount) => session.SelectTokens(tokenCount);
+        public override TokenSelection SelectTokens(int tokenCount) => session.SelectTokens(tokenCount);
 
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) => runBlocks(x);
+        public override KeyValues ExtendKeyValues(int layer, KeyValues kv) => session.ExtendKeyValues(rows, layer, kv);
 
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
-
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
-
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => session.ExtendKeyValues(rows, layer, k, v);
-
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => session.ComposeOutput(rows, output, selection);
+        public override Tensor ComposeOutput(Tensor output, TokenSelection selection) => session.ComposeOutput(rows, output, selection);
     }
 }

@@ -1,3 +1,4 @@
+using Jano.Core.Acceleration;
 using System.Globalization;
 using Jano.Acceleration.Common;
 using Jano.Core;
@@ -15,7 +16,7 @@ namespace Jano.Acceleration.TeaCache;
 /// <c>ret_steps = 2</c> calls = step 1, <c>cutoff = 2N − 2</c> calls = last step; FLUX: first and last step).
 /// Off: <c>rel_l1_thresh=0</c> (never skips).
 /// </summary>
-public sealed record TeaCacheOptions
+public sealed record TeaCacheOptions : IStepCacheOptions
 {
     public double RelL1Thresh { get; init; } = 0.2;
     public double[] Coefficients { get; init; } = [1.0, 0.0];
@@ -74,6 +75,24 @@ public sealed record TeaCacheOptions
         foreach (var c in Coefficients) y = y * x + c;
         return y;
     }
+
+    /// <summary>Catalog name.</summary>
+    public string Method => "teacache";
+
+    /// <summary>Keys <see cref="TeaCacheRule"/> reads (on Jano: <c>jano+teacache</c>).</summary>
+    public IReadOnlyList<string> RuleKeys => RuleKeyList;
+
+    private static readonly string[] RuleKeyList = ["rel_l1_thresh", "threshold", "coefficients"];
+
+    IStepCacheOptions IStepCacheOptions.WithRule(IEnumerable<KeyValuePair<string, string>> pairs) => With(pairs);
+
+    public IReadOnlyList<KeyValuePair<string, string>> RulePairs() =>
+    [
+        new("rel_l1_thresh", OptionList.Format(RelL1Thresh)),
+        new("coefficients", OptionValues.Format(Coefficients)),
+    ];
+
+    public IStepSkipRule CreateRule(TransformerDescriptor model, GenerationPlan plan) => new TeaCacheRule(this);
 
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [

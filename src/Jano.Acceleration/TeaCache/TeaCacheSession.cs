@@ -1,30 +1,20 @@
 using Jano.Acceleration.Common;
 using Jano.Core.Acceleration;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Jano.Acceleration.TeaCache;
 
 /// <summary>
-/// One TeaCache generation (spec §5.1, FLUX-style signal): per guidance branch, the relative L1 change
-/// <c>mean|p − p_prev| / mean|p_prev|</c> of the probe p (block 0's modulated input) is rescaled by the polynomial and
-/// accumulated; while the accumulator is below the threshold the block stack is skipped and the branch's cached residual
-/// (output − input of the stack at its last computed step) is added instead. Computing resets the accumulator; the
-/// previous probe is updated every step. Branch state (probe, accumulator, residual) is kept per row. When the rows of a
-/// batched forward disagree (one would skip, one would compute), all rows compute and all accumulators reset.
+/// One TeaCache generation: <see cref="TeaCacheRule"/> decides per guidance branch; while every row of a forward may
+/// skip, the block stack is skipped and each branch's cached residual (output − input of the stack at its last computed
+/// step) is added instead. The first <c>warmup_steps</c> and last <c>cooldown_steps</c> steps always compute. When the
+/// rows of a batched forward disagree (one would skip, one would compute), all rows compute and all accumulators reset.
 /// </summary>
 public sealed class TeaCacheSession : IAcceleratorSession
 {
-    private sealed class RowState
-    {
-        public Tensor? PreviousProbe;
-        public double Accumulated;
-    }
-
     private readonly TeaCacheOptions _options;
-    private readonly TransformerDescriptor _model;
     private readonly GenerationPlan _plan;
-    private readonly Dictionary<GuidanceBranch, RowState> _rows = new();
+    private readonly TeaCacheRule _rule;
     private readonly ResidualCache _residuals = new();
     private readonly StepSkipStats _stats = new();
     private bool _forced;
@@ -34,16 +24,17 @@ public sealed class TeaCacheSession : IAcceleratorSession
     {
         options.CheckRanges();
         _options = options;
-        _model = model;
         _plan = plan;
+        _rule = new TeaCacheRule(options);
     }
 
     /// <summary>Accumulated rescaled change of a branch (for tests and reports).</summary>
-    public double Accumulated(GuidanceBranch row) => _rows.TryGetValue(row, out var s) ? s.Accumulated : 0;
+    public double Accumulated(GuidanceBranch row) => _rule.Accumulated(row);
 
     public void BeginStep(StepInfo step)
     {
         _forced = step.Index < _options.WarmupSteps || step.Index >= _plan.Steps - _options.CooldownSteps;
+        _rule.BeginStep(step, _forced);
         _stats.BeginStep();
     }
 
@@ -60,8 +51,7 @@ public sealed class TeaCacheSession : IAcceleratorSession
 
     public void Dispose()
     {
-        foreach (var s in _rows.Values) Owned.Clear(ref s.PreviousProbe);
-        _rows.Clear();
+        _rule.Dispose();
         _residuals.Dispose();
     }
 
@@ -73,54 +63,27 @@ public sealed class TeaCacheSession : IAcceleratorSession
             _stats.Record(rows.Length, n, computed: true);
             return runBlocks(x);
         }
-        bool skip = !_forced && _residuals.Has(rows, n);
-        using (var scope = NewDisposeScope())
-        {
-            var p = probe(); // [B, n, C]
-            for (int r = 0; r < rows.Length; r++)
-            {
-                if (!_rows.TryGetValue(rows[r], out var state)) _rows[rows[r]] = state = new RowState();
-                var pr = Owned.Row(p, r); // [1, n, C]
-                bool rowSkips = false;
-                if (!_forced && state.PreviousProbe is { } prev && prev.shape.SequenceEqual(pr.shape))
-                {
-                    double denom = Owned.MeanAbs(prev);
-                    double rel = denom > 0 ? Owned.MeanAbsDiff(pr, prev) / denom : double.PositiveInfinity;
-                    state.Accumulated += _options.Rescale(rel);
-                    rowSkips = state.Accumulated < _options.RelL1Thresh;
-                }
-                Owned.Set(ref state.PreviousProbe, pr);
-                skip &= rowSkips;
-            }
-            _probeBytes = Math.Max(_probeBytes, _rows.Values.Sum(s => Owned.Bytes(s.PreviousProbe)));
-        }
+        var signal = new StackSignal(x, probe);
+        bool reusable = _residuals.Has(rows, n);
+        bool skip = _rule.Decide(rows, signal, reusable) && !_forced && reusable;
+        _probeBytes = Math.Max(_probeBytes, _rule.Bytes);
         if (skip)
         {
             _stats.Record(rows.Length, n, computed: false);
-            return _residuals.Apply(rows, x);
+            var reused = _residuals.Apply(rows, x);
+            _rule.Reused(rows, signal, reused);
+            return reused;
         }
         var output = runBlocks(x);
         _residuals.Store(rows, x, output);
-        foreach (var row in rows) _rows[row].Accumulated = 0;
+        _rule.Computed(rows, signal, output);
         _stats.Record(rows.Length, n, computed: true);
         return output;
     }
 
-    private sealed class StackHooks(TeaCacheSession session, GuidanceBranch[] rows) : ITransformerHooks
+    private sealed class StackHooks(TeaCacheSession session, GuidanceBranch[] rows) : TransformerHooks
     {
-        public TokenSelection SelectTokens(int tokenCount) => TokenSelection.All(tokenCount);
-
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) =>
+        public override Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) =>
             session.RunBlockStack(rows, x, probe, runBlocks);
-
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
-
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
-
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
-
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
     }
 }

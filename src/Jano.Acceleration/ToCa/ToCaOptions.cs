@@ -7,12 +7,15 @@ namespace Jano.Acceleration.ToCa;
 
 /// <summary>
 /// ToCa's knobs as the Jano authors ran it on Wan (spec §5.3): 0-based step i is a full ("fresh") step for
-/// self-attention when i &lt; <see cref="WarmupSteps"/> (3) or i mod <see cref="FreshThreshold"/> (3) = 0, and for
-/// cross-attention when i &lt; warmup or i mod <see cref="CrossFreshThreshold"/> (6) = 0. Other steps return the cached
-/// self-attention output wholesale and recompute the cross-attention of the top <see cref="FreshRatio"/> (0.2) of tokens.
-/// Not copied (spec §7.11): the cross-attention ratio clamping to 0 (one token) — here K = max(1, round(n · fresh_ratio));
-/// the score needs no attention map: L2-normalised token norm of the cached output plus
-/// <see cref="AgeWeight"/> · (steps since the token was computed) / fresh_threshold (the authors' FLUX score, weight 0.25).
+/// self-attention and the MLP when i &lt; <see cref="WarmupSteps"/> (3) or i mod <see cref="FreshThreshold"/> (3) = 0, and
+/// for cross-attention when i &lt; warmup or i mod <see cref="CrossFreshThreshold"/> (6) = 0. Other steps return the cached
+/// self-attention output wholesale, recompute the cross-attention of the top <see cref="FreshRatio"/> (0.2) of tokens and
+/// the MLP of the top <see cref="FreshRatio"/> · <see cref="MlpFactor"/> (0.2 · 1.495 = 0.299: the authors' "ToCa" ratio
+/// schedule gives attention and FFN the module factor 1 + 0.33 · 1.5), and scatter them into the cached outputs.
+/// Not copied (spec §7.11): the cross-attention ratio clamping to 0 (one token) — here K = max(1, round(n · ratio)) for
+/// both token-wise modules; the score needs no attention map: L2-normalised token norm of the module's cached output plus
+/// <see cref="AgeWeight"/> · (steps since the token was computed) / fresh_threshold (the authors' FLUX score, weight 0.25;
+/// their Wan FFN score, the norm of the FFN input, has no age term).
 /// Off: <c>fresh_threshold=1,cross_fresh_threshold=1</c>.
 /// </summary>
 public sealed record ToCaOptions
@@ -22,8 +25,9 @@ public sealed record ToCaOptions
     public int CrossFreshThreshold { get; init; } = 6;
     public int WarmupSteps { get; init; } = 3;
     public double AgeWeight { get; init; } = 0.25;
+    public double MlpFactor { get; init; } = 1.495;
 
-    public static IReadOnlyList<string> Keys { get; } = ["fresh_ratio", "fresh_threshold", "cross_fresh_threshold", "warmup_steps", "age_weight"];
+    public static IReadOnlyList<string> Keys { get; } = ["fresh_ratio", "fresh_threshold", "cross_fresh_threshold", "warmup_steps", "age_weight", "mlp_factor"];
 
     public bool IsOff => FreshThreshold == 1 && CrossFreshThreshold == 1;
 
@@ -34,6 +38,7 @@ public sealed record ToCaOptions
         {
             o = key switch
             {
+                "mlp_factor" => o with { MlpFactor = OptionList.ParseDouble(key, value) },
                 "fresh_ratio" => o with { FreshRatio = OptionList.ParseDouble(key, value) },
                 "fresh_threshold" => o with { FreshThreshold = OptionList.ParseInt(key, value) },
                 "cross_fresh_threshold" => o with { CrossFreshThreshold = OptionList.ParseInt(key, value) },
@@ -53,14 +58,18 @@ public sealed record ToCaOptions
         if (CrossFreshThreshold < 1) throw new UsageException($"cross_fresh_threshold ({CrossFreshThreshold}) must be at least 1");
         if (WarmupSteps < 1) throw new UsageException($"warmup_steps ({WarmupSteps}) must be at least 1 (the first step fills the cache)");
         if (AgeWeight < 0) throw new UsageException($"age_weight ({OptionList.Format(AgeWeight)}) must not be negative");
+        if (!(MlpFactor > 0)) throw new UsageException($"mlp_factor ({OptionList.Format(MlpFactor)}) must be positive");
         RequestLimits.StepCounts(("fresh_threshold", FreshThreshold), ("cross_fresh_threshold", CrossFreshThreshold), ("warmup_steps", WarmupSteps));
     }
 
     /// <summary>True when 0-based step i is a full step for the given attention.</summary>
     public bool IsFresh(int i, bool cross) => i < WarmupSteps || i % (cross ? CrossFreshThreshold : FreshThreshold) == 0;
 
-    /// <summary>Tokens recomputed out of n on a partial step.</summary>
+    /// <summary>Cross-attention tokens recomputed out of n on a partial step.</summary>
     public int FreshCount(long n) => (int)Math.Clamp(Math.Round(n * FreshRatio, MidpointRounding.AwayFromZero), 1, n);
+
+    /// <summary>MLP tokens recomputed out of n on a partial step: ratio min(1, fresh_ratio · mlp_factor).</summary>
+    public int MlpFreshCount(long n) => (int)Math.Clamp(Math.Round(n * Math.Min(1.0, FreshRatio * MlpFactor), MidpointRounding.AwayFromZero), 1, n);
 
     public IReadOnlyList<KeyValuePair<string, string>> ToPairs() =>
     [
@@ -69,5 +78,6 @@ public sealed record ToCaOptions
         new("cross_fresh_threshold", CrossFreshThreshold.ToString(CultureInfo.InvariantCulture)),
         new("warmup_steps", WarmupSteps.ToString(CultureInfo.InvariantCulture)),
         new("age_weight", OptionList.Format(AgeWeight)),
+        new("mlp_factor", OptionList.Format(MlpFactor)),
     ];
 }

@@ -9,6 +9,11 @@ public sealed class NoAccelerator : IAccelerator
 
     public IReadOnlyList<KeyValuePair<string, string>> Options { get; } = Array.Empty<KeyValuePair<string, string>>();
 
+    /// <summary>Nothing to check: the plain forward fits every model and run.</summary>
+    public void Validate(TransformerDescriptor model, int steps, IReadOnlyList<GuidanceBranch> branches)
+    {
+    }
+
     public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan) => new Session(model.TokenCount);
 
     private sealed class Session(int tokens) : IAcceleratorSession

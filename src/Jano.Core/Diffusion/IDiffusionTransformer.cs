@@ -16,9 +16,9 @@ public interface IDiffusionTransformer : IDisposable
     TransformerDescriptor Describe(long[] latentShape);
 
     /// <summary>
-    /// Velocity for latents x [B, C, T, H, W] at timesteps t [B] (σ·1000), with condition <paramref name="context"/>
-    /// (model-specific: class ids [B] for the class-conditional DiT, text embeddings [B, L, D] for text models).
-    /// Returns [B, C, T, H, W] in the model dtype. Every seam point of <paramref name="hooks"/> is called.
+    /// Velocity for latents x [B, C, T, H, W] at timesteps t [B] (σ·1000), with <paramref name="condition"/> (the members the
+    /// model needs, see <see cref="DiffusionCondition"/>). Returns [B, C, T, H, W] in the model dtype. Every seam point of
+    /// <paramref name="hooks"/> is called.
     /// </summary>
-    Tensor Forward(Tensor x, Tensor t, Tensor context, ITransformerHooks hooks);
+    Tensor Forward(Tensor x, Tensor t, DiffusionCondition condition, ITransformerHooks hooks);
 }

@@ -5,8 +5,8 @@ namespace Jano.Engine.Bench;
 
 /// <summary>
 /// Wraps an accelerator and counts, through the seam, the analytic FLOPs of the work its forwards actually do (see
-/// <see cref="FlopModel"/>): an MLP per block run, self-attention per computed attention with the keys the
-/// accelerator returned from <see cref="ITransformerHooks.ExtendKeyValues"/>, cross-attention per computed call.
+/// <see cref="FlopModel"/>): the MLP rows each computed MLP call ran, self- or joint attention per computed call with the
+/// keys the accelerator returned from <see cref="ITransformerHooks.ExtendKeyValues"/>, cross-attention per computed call.
 /// Outputs are unchanged: the wrapper only observes.
 /// </summary>
 public sealed class FlopCountingAccelerator(IAccelerator inner, FlopTally tally) : IAccelerator
@@ -14,6 +14,8 @@ public sealed class FlopCountingAccelerator(IAccelerator inner, FlopTally tally)
     public string Name => inner.Name;
 
     public IReadOnlyList<KeyValuePair<string, string>> Options => inner.Options;
+
+    public void Validate(TransformerDescriptor model, int steps, IReadOnlyList<GuidanceBranch> branches) => inner.Validate(model, steps, branches);
 
     public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan)
     {
@@ -34,33 +36,31 @@ public sealed class FlopCountingAccelerator(IAccelerator inner, FlopTally tally)
         public void Dispose() => inner.Dispose();
     }
 
-    private sealed class Hooks_(ITransformerHooks inner, TransformerDescriptor d, FlopTally tally) : ITransformerHooks
+    private sealed class Hooks_(ITransformerHooks inner, TransformerDescriptor d, FlopTally tally) : DelegatingHooks(inner)
     {
         private long _keys = -1;
 
-        public TokenSelection SelectTokens(int tokenCount) => inner.SelectTokens(tokenCount);
-
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) =>
-            inner.RunBlockStack(x, probe, h =>
+        public override Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) =>
+            Inner.RunBlockStack(x, probe, h =>
             {
                 tally.StacksRun++;
                 return runBlocks(h);
             });
 
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) =>
-            inner.RunBlock(layer, x, h =>
+        public override TokenStreams RunMlp(int layer, TokenStreams input, Func<TokenStreams, TokenStreams> compute) =>
+            Inner.RunMlp(layer, input, a =>
             {
                 tally.BlocksRun++;
-                tally.Flops += h.shape[0] * FlopModel.Mlp(d, h.shape[1]);
-                return runBlock(h);
+                tally.Flops += a.Image.shape[0] * FlopModel.Mlp(d, a.Rows);
+                return compute(a);
             });
 
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) =>
-            inner.RunAttention(layer, kind, input, a =>
+        public override TokenStreams RunAttention(int layer, AttentionKind kind, TokenStreams input, Func<TokenStreams, TokenStreams> compute) =>
+            Inner.RunAttention(layer, kind, input, a =>
             {
                 _keys = -1;
                 var result = compute(a);
-                long b = a.shape[0], m = a.shape[1];
+                long b = a.Image.shape[0], m = a.Rows;
                 tally.Flops += kind == AttentionKind.Cross
                     ? b * FlopModel.CrossAttention(d, m)
                     : b * FlopModel.SelfAttention(d, m, _keys > 0 ? _keys : m);
@@ -69,15 +69,11 @@ public sealed class FlopCountingAccelerator(IAccelerator inner, FlopTally tally)
                 return result;
             });
 
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => inner.ExtraKeyValueInput(layer, x);
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v)
+        public override KeyValues ExtendKeyValues(int layer, KeyValues kv)
         {
-            var result = inner.ExtendKeyValues(layer, k, v);
+            var result = Inner.ExtendKeyValues(layer, kv);
             _keys = result.K.shape[1];
             return result;
         }
-
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => inner.ComposeOutput(output, selection);
     }
 }

@@ -9,7 +9,7 @@ public sealed class FlopTally
     /// <summary>Block-stack runs (per forward, not per row).</summary>
     public int StacksRun { get; set; }
 
-    /// <summary>Block runs (per forward, not per row).</summary>
+    /// <summary>Blocks whose MLP ran, on all or some of their rows (per forward, not per row).</summary>
     public int BlocksRun { get; set; }
 
     /// <summary>Attention computations that ran (per forward), by kind name.</summary>

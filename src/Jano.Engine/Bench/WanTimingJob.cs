@@ -21,6 +21,8 @@ namespace Jano.Engine.Bench;
 /// </summary>
 public static class WanTimingJob
 {
+    private static readonly GuidanceBranch[] CondOnly = [GuidanceBranch.Cond];
+
     /// <summary>The authors' 50-step schedule: steps per level.</summary>
     public static IReadOnlyDictionary<string, int> Schedule { get; } = new Dictionary<string, int> { ["full"] = 10, ["L3"] = 7, ["L2"] = 7, ["L1"] = 26 };
 
@@ -61,8 +63,8 @@ public static class WanTimingJob
         int tokens = descriptor.TokenCount;
         var levels = Levels(tokens, o.LevelFractions, o.Seed);
         using var partition = new TokenPartition(levels, CPU);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
+        using var cache = new FrozenKvCache(CondOnly);
+        using var buffer = new OutputBuffer(CondOnly);
         using var x = torch.randn([1, .. o.LatentShape]);
         using var t = torch.full([1], 500.0, dtype: ScalarType.Float32);
         using var context = torch.randn([1, Math.Min(o.Config.TextLen, 16), o.Config.TextDim]).to(o.DType);
@@ -84,7 +86,7 @@ public static class WanTimingJob
             var s = new double[o.Forwards];
             for (int i = 0; i < o.Forwards; i++)
             {
-                ITransformerHooks hooks = level == 0 ? NullHooks.Instance : new JanoHooks(level, partition, cache, buffer, "Cond");
+                ITransformerHooks hooks = level == 0 ? NullHooks.Instance : new JanoHooks(level, partition, cache, buffer, CondOnly);
                 s[i] = Time(hooks);
                 rows[name] = hooks is JanoHooks j ? j.LastSelected : tokens;
             }

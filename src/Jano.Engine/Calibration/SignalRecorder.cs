@@ -19,6 +19,11 @@ public sealed class SignalRecorder : IAccelerator
 
     public IReadOnlyList<KeyValuePair<string, string>> Options { get; } = Array.Empty<KeyValuePair<string, string>>();
 
+    /// <summary>Nothing to check: the recorder computes every step.</summary>
+    public void Validate(TransformerDescriptor model, int steps, IReadOnlyList<GuidanceBranch> branches)
+    {
+    }
+
     public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan) => new Session(this, model.TokenCount);
 
     private sealed class Session(SignalRecorder owner, int tokens) : IAcceleratorSession
@@ -87,20 +92,8 @@ public sealed class SignalRecorder : IAccelerator
             now.sub(before).abs().mean().item<float>() / Math.Max(1e-12, before.abs().mean().item<float>());
     }
 
-    private sealed class RecordingHooks(Session session, GuidanceBranch[] rows) : ITransformerHooks
+    private sealed class RecordingHooks(Session session, GuidanceBranch[] rows) : TransformerHooks
     {
-        public TokenSelection SelectTokens(int tokenCount) => TokenSelection.All(tokenCount);
-
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) => session.RunBlockStack(rows, x, probe, runBlocks);
-
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
-
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
-
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
-
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
+        public override Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) => session.RunBlockStack(rows, x, probe, runBlocks);
     }
 }

@@ -98,11 +98,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(accelerator);
-        // Begin validates the options against the model and the plan; the session is discarded unused.
-        var descriptor = Describe(settings);
-        using var noise = torch.zeros(settings.LatentShape);
-        using var session = accelerator.Begin(descriptor, new GenerationPlan(settings.Steps, new double[settings.Steps + 1],
-            settings.Cfg ? BothRows : CondRows, noise));
+        accelerator.Validate(Describe(settings), settings.Steps, settings.Cfg ? BothRows : CondRows);
     }
 
     public Tensor InitialNoise(GenerationSettings settings)
@@ -251,8 +247,12 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
         using var value = timestep.ToScalar();
         using var t = torch.full([x.shape[0]], value, dtype: ScalarType.Float32, device: Device);
         var hooks = session.Hooks(rows);
-        return model.Forward(x, t, context, hooks).to(ScalarType.Float32);
+        return model.Forward(x, t, ToCondition(context), hooks).to(ScalarType.Float32);
     }
+
+    /// <summary>The model's condition record for one encoded condition tensor of the batch (class ids [B] for the DiT,
+    /// text embeddings [B, L, D] for text models).</summary>
+    protected abstract DiffusionCondition ToCondition(Tensor context);
 
     /// <summary>Frees what the pipeline loaded.</summary>
     public void Dispose()

@@ -1,5 +1,6 @@
 using Jano.Core.Acceleration;
 using Jano.Core.Diffusion;
+using Jano.Models.Wan;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,21 +8,23 @@ using static TorchSharp.torch;
 namespace Jano.Models.Dit;
 
 /// <summary>
-/// Class-conditional diffusion transformer for latents [C, T, H, W] (images: T = 1). Field names are the
-/// state_dict keys (Wan2.1's, plus <c>class_embedding</c>). The forward calls every seam point of
-/// <see cref="ITransformerHooks"/>; with <see cref="NullHooks"/> it is the plain forward.
+/// Class-conditional diffusion transformer for latents [C, T, H, W] (images: T = 1). Its blocks, head and RoPE are Wan2.1's
+/// (<see cref="WanAttentionBlock"/>, <see cref="WanHead"/>, <see cref="WanRope"/> with float32 tables, as the shipped models
+/// were trained), so one implementation serves both models. Field names are the state_dict keys (Wan2.1's, plus
+/// <c>class_embedding</c>). The forward calls every seam point of <see cref="ITransformerHooks"/>; with
+/// <see cref="NullHooks"/> it is the plain forward.
 /// </summary>
 public sealed class DitModel : nn.Module, IDiffusionTransformer
 {
     private readonly DitConfig _cfg;
-    private readonly DitRope _rope;
+    private readonly WanRope _rope;
     private readonly Conv3d patch_embedding;
     private readonly Embedding class_embedding;
     private readonly Sequential text_embedding;
     private readonly Sequential time_embedding;
     private readonly Sequential time_projection;
-    private readonly ModuleList<DitBlock> blocks;
-    private readonly DitHead head;
+    private readonly ModuleList<WanAttentionBlock> blocks;
+    private readonly WanHead head;
 
     public DitModel(DitConfig cfg, Device? device = null, ScalarType dtype = ScalarType.Float32) : base(nameof(DitModel))
     {
@@ -29,7 +32,7 @@ public sealed class DitModel : nn.Module, IDiffusionTransformer
         _cfg = cfg;
         Device = device ?? CPU;
         DType = dtype;
-        _rope = new DitRope(cfg.HeadDim, cfg.RopeTheta);
+        _rope = new WanRope(cfg.HeadDim, cfg.RopeTheta, ScalarType.Float32);
         patch_embedding = nn.Conv3d(cfg.InChannels, cfg.Dim, (cfg.Patch[0], cfg.Patch[1], cfg.Patch[2]),
             stride: (cfg.Patch[0], cfg.Patch[1], cfg.Patch[2]), device: Device, dtype: dtype);
         class_embedding = nn.Embedding(cfg.NumClasses + 1, (long)cfg.ContextTokens * cfg.TextDim, device: Device, dtype: dtype);
@@ -42,8 +45,9 @@ public sealed class DitModel : nn.Module, IDiffusionTransformer
             nn.SiLU(),
             nn.Linear(cfg.Dim, cfg.Dim, device: Device, dtype: dtype));
         time_projection = nn.Sequential(nn.SiLU(), nn.Linear(cfg.Dim, cfg.Dim * 6L, device: Device, dtype: dtype));
-        blocks = nn.ModuleList(Enumerable.Range(0, cfg.NumLayers).Select(i => new DitBlock(i, cfg, Device, dtype)).ToArray());
-        head = new DitHead(cfg, Device, dtype);
+        blocks = nn.ModuleList(Enumerable.Range(0, cfg.NumLayers)
+            .Select(i => new WanAttentionBlock(i, cfg.Dim, cfg.FfnDim, cfg.NumHeads, cfg.Eps, Device, dtype)).ToArray());
+        head = new WanHead(cfg.Dim, HeadOutDim, cfg.Eps, Device, dtype);
         RegisterComponents();
     }
 
@@ -94,6 +98,13 @@ public sealed class DitModel : nn.Module, IDiffusionTransformer
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>Reads <see cref="DiffusionCondition.ClassIds"/> [B] (id <see cref="NullClass"/> is the unconditional class).</remarks>
+    public Tensor Forward(Tensor x, Tensor t, DiffusionCondition condition, ITransformerHooks hooks) =>
+        Forward(x, t, DiffusionCondition.Require(condition.ClassIds, "class ids", "the class-conditional DiT"), hooks);
+
+    /// <summary>Velocity for x [B, C, T, H, W] at timesteps t [B] (σ·1000) for class ids <paramref name="context"/> [B].
+    /// Returns [B, C, T, H, W] in the model dtype.</summary>
     public Tensor Forward(Tensor x, Tensor t, Tensor context, ITransformerHooks hooks)
     {
         using var scope = NewDisposeScope();
@@ -101,65 +112,19 @@ public sealed class DitModel : nn.Module, IDiffusionTransformer
         var tokens = patch_embedding.call(x.to(DType));                         // [B, C, f, h, w]
         var grid = ((int)tokens.shape[2], (int)tokens.shape[3], (int)tokens.shape[4]);
         tokens = tokens.flatten(2).transpose(1, 2);                             // [B, N, C]
-        int total = (int)tokens.shape[1];
-
-        // seam: token selection (gather rows and their positions)
-        var selection = hooks.SelectTokens(total);
-        var (cosAll, sinAll) = _rope.Table(grid, Device);
-        Tensor output;                                                          // [B, n, P]
-        if (selection.IsEmpty)
+        var full = WanBackbone.Forward(tokens, grid, blocks, head, _rope, HeadOutDim, DType, Device, () =>
         {
-            long p = _cfg.OutChannels * (long)_cfg.Patch[0] * _cfg.Patch[1] * _cfg.Patch[2];
-            output = torch.empty([b, 0, p], dtype: DType, device: Device);
-        }
-        else
-        {
-            var h = selection.Gather(tokens, 1);                                // [B, n, C]
-            var cos = selection.Gather(cosAll, 0);                              // [n, D/2]
-            var sin = selection.Gather(sinAll, 0);
-            var e = time_embedding.call(SinusoidalEmbedding(t, _cfg.FreqDim).to(DType)).to(ScalarType.Float32); // [B, C]
-            var e0 = time_projection.call(e.to(DType)).to(ScalarType.Float32).unflatten(1, [6, _cfg.Dim]);      // [B, 6, C]
+            var e = time_embedding.call(WanModel.SinusoidalEmbedding(t, _cfg.FreqDim).to(DType)).to(ScalarType.Float32); // [B, C]
+            var e0 = time_projection.call(e.to(DType)).to(ScalarType.Float32).unflatten(1, [6, _cfg.Dim]);                // [B, 6, C]
             var ctx = text_embedding.call(
                 class_embedding.call(context.to(ScalarType.Int64)).view(b, _cfg.ContextTokens, _cfg.TextDim)); // [B, L, C]
-
-            // seam: around the block stack (step-level caches may skip it)
-            h = hooks.RunBlockStack(h, () => blocks[0].ModulatedInput(h, e0), hs =>
-            {
-                for (int i = 0; i < blocks.Count; i++)
-                {
-                    var block = blocks[i];
-                    // seam: each block
-                    hs = hooks.RunBlock(i, hs, xb => block.Forward(xb, e0, ctx, cos, sin, cosAll, sinAll, hooks));
-                }
-                return hs;
-            });
-            output = head.Forward(h, e);                                       // [B, n, P]
-        }
-
-        // seam: after the head (skipped rows come from the accelerator's buffer)
-        var full = hooks.ComposeOutput(output, selection);                      // [B, N, P]
-        return Unpatchify(full, grid).MoveToOuterDisposeScope();               // [B, C, T, H, W]
+            return (e, e0, ctx);
+        }, hooks);                                                              // [B, N, P]
+        return WanBackbone.Unpatchify(full, grid, _cfg.PatchSize, _cfg.OutChannels).MoveToOuterDisposeScope(); // [B, C, T, H, W]
     }
 
-    private Tensor Unpatchify(Tensor x, (int T, int H, int W) grid)
-    {
-        long b = x.shape[0];
-        int pt = _cfg.Patch[0], ph = _cfg.Patch[1], pw = _cfg.Patch[2], c = _cfg.OutChannels;
-        var v = x.view(b, grid.T, grid.H, grid.W, pt, ph, pw, c);               // [B, f, h, w, pt, ph, pw, C]
-        v = v.permute(0, 7, 1, 4, 2, 5, 3, 6);                                  // [B, C, f, pt, h, ph, w, pw]
-        return v.reshape(b, c, grid.T * pt, grid.H * ph, grid.W * pw);          // [B, C, T, H, W]
-    }
-
-    /// <summary>Wan's 1-D sinusoidal embedding of timesteps t [B] → [B, dim] (cos half, then sin half), float64 math.</summary>
-    public static Tensor SinusoidalEmbedding(Tensor t, int dim)
-    {
-        using var scope = NewDisposeScope();
-        int half = dim / 2;
-        var pos = t.to(ScalarType.Float64);
-        var freqs = torch.pow(10000.0, torch.arange(half, dtype: ScalarType.Float64, device: t.device).div(-(double)half)); // [half]
-        var angles = torch.outer(pos, freqs);                                   // [B, half]
-        return torch.cat([angles.cos(), angles.sin()], 1).to(ScalarType.Float32).MoveToOuterDisposeScope();
-    }
+    // Values per token produced by the head: C_out · pt · ph · pw.
+    private int HeadOutDim => _cfg.OutChannels * _cfg.Patch[0] * _cfg.Patch[1] * _cfg.Patch[2];
 
     protected override void Dispose(bool disposing)
     {

@@ -23,21 +23,27 @@ public sealed class WanAttentionBlock : nn.Module
     private readonly Sequential ffn;
     private readonly Parameter modulation;
 
-    /// <summary>Creates block <paramref name="layer"/>.</summary>
-    public WanAttentionBlock(int layer, WanConfig cfg, Device? device, ScalarType dtype) : base(nameof(WanAttentionBlock))
+    /// <summary>Creates block <paramref name="layer"/> of a Wan2.1 model.</summary>
+    public WanAttentionBlock(int layer, WanConfig cfg, Device? device, ScalarType dtype)
+        : this(layer, cfg.Dim, cfg.FfnDim, cfg.NumHeads, cfg.Eps, device, dtype)
+    {
+    }
+
+    /// <summary>Creates block <paramref name="layer"/> of width <paramref name="dim"/> (the DiT's blocks are these blocks).</summary>
+    public WanAttentionBlock(int layer, int dim, int ffnDim, int heads, double eps, Device? device, ScalarType dtype) : base(nameof(WanAttentionBlock))
     {
         _layer = layer;
         _dtype = dtype;
-        norm1 = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: false, device, dtype);
-        self_attn = new WanSelfAttention(cfg.Dim, cfg.NumHeads, cfg.Eps, device, dtype);
-        norm3 = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: true, device, dtype);
-        cross_attn = new WanCrossAttention(cfg.Dim, cfg.NumHeads, cfg.Eps, device, dtype);
-        norm2 = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: false, device, dtype);
+        norm1 = new WanLayerNorm(dim, eps, elementwiseAffine: false, device, dtype);
+        self_attn = new WanSelfAttention(dim, heads, eps, device, dtype);
+        norm3 = new WanLayerNorm(dim, eps, elementwiseAffine: true, device, dtype);
+        cross_attn = new WanCrossAttention(dim, heads, eps, device, dtype);
+        norm2 = new WanLayerNorm(dim, eps, elementwiseAffine: false, device, dtype);
         ffn = nn.Sequential(
-            nn.Linear(cfg.Dim, cfg.FfnDim, device: device, dtype: dtype),
+            nn.Linear(dim, ffnDim, device: device, dtype: dtype),
             nn.GELU(GELU.Approximate.tanh),
-            nn.Linear(cfg.FfnDim, cfg.Dim, device: device, dtype: dtype));
-        modulation = nn.Parameter(torch.zeros([1, 6, cfg.Dim], dtype: dtype, device: device));
+            nn.Linear(ffnDim, dim, device: device, dtype: dtype));
+        modulation = nn.Parameter(torch.zeros([1, 6, dim], dtype: dtype, device: device));
         RegisterComponents();
     }
 
@@ -49,7 +55,7 @@ public sealed class WanAttentionBlock : nn.Module
         return Modulate(norm1.call(x), e[1], e[0]).MoveToOuterDisposeScope();
     }
 
-    /// <summary>x [B, n, C] fp32; e0 [B, 6, C] fp32; context [B, L, C] embedded text; cos/sin [n, D/2] float64 (cosAll/sinAll [N, D/2] for every token) → [B, n, C] fp32.</summary>
+    /// <summary>x [B, n, C] fp32; e0 [B, 6, C] fp32; context [B, L, C] embedded text; cos/sin [n, D/2] (cosAll/sinAll [N, D/2] for every token) → [B, n, C] fp32.</summary>
     public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor cos, Tensor sin, Tensor cosAll, Tensor sinAll, ITransformerHooks hooks)
     {
         using var scope = NewDisposeScope();
@@ -57,13 +63,17 @@ public sealed class WanAttentionBlock : nn.Module
         var e = modulation.to(ScalarType.Float32).add(e0).chunk(6, 1); // 6 × [B, 1, C], fp32
         var attnIn = Modulate(norm1.call(x), e[1], e[0]).to(_dtype);
         // seam: self-attention
-        var y = hooks.RunAttention(_layer, AttentionKind.Self, attnIn, a => self_attn.Forward(_layer, a, cos, sin, cosAll, sinAll, hooks));
+        var y = hooks.RunAttention(_layer, AttentionKind.Self, new TokenStreams(attnIn),
+            a => new TokenStreams(self_attn.Forward(_layer, a.Image, cos, sin, cosAll, sinAll, hooks))).Image;
         x = x.add(y.to(ScalarType.Float32).mul(e[2]));                    // fp32 island: x + y·gate
         // seam: cross-attention
         var crossIn = norm3.call(x).to(_dtype);
-        x = x.add(hooks.RunAttention(_layer, AttentionKind.Cross, crossIn, a => cross_attn.Forward(a, context)).to(ScalarType.Float32));
+        var c = hooks.RunAttention(_layer, AttentionKind.Cross, new TokenStreams(crossIn), a => new TokenStreams(cross_attn.Forward(a.Image, context))).Image;
+        x = x.add(c.to(ScalarType.Float32));
         var ffnIn = Modulate(norm2.call(x), e[4], e[3]).to(_dtype);
-        x = x.add(ffn.call(ffnIn).to(ScalarType.Float32).mul(e[5]));      // fp32 island: x + ffn·gate
+        // seam: MLP
+        var f = hooks.RunMlp(_layer, new TokenStreams(ffnIn), m => new TokenStreams(ffn.call(m.Image))).Image;
+        x = x.add(f.to(ScalarType.Float32).mul(e[5]));                    // fp32 island: x + ffn·gate
         return x.MoveToOuterDisposeScope(); // [B, n, C]
     }
 

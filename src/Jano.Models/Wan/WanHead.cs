@@ -13,13 +13,18 @@ public sealed class WanHead : nn.Module
     private readonly Linear head;
     private readonly Parameter modulation;
 
-    /// <summary>Creates the head.</summary>
-    public WanHead(WanConfig cfg, Device? device, ScalarType dtype) : base(nameof(WanHead))
+    /// <summary>Creates the head of a Wan2.1 model.</summary>
+    public WanHead(WanConfig cfg, Device? device, ScalarType dtype) : this(cfg.Dim, cfg.HeadOutDim, cfg.Eps, device, dtype)
+    {
+    }
+
+    /// <summary>Creates a head from width <paramref name="dim"/> to <paramref name="outDim"/> = C_out·pt·ph·pw values per token.</summary>
+    public WanHead(int dim, int outDim, double eps, Device? device, ScalarType dtype) : base(nameof(WanHead))
     {
         _dtype = dtype;
-        norm = new WanLayerNorm(cfg.Dim, cfg.Eps, elementwiseAffine: false, device, dtype);
-        head = nn.Linear(cfg.Dim, cfg.HeadOutDim, device: device, dtype: dtype);
-        modulation = nn.Parameter(torch.zeros([1, 2, cfg.Dim], dtype: dtype, device: device));
+        norm = new WanLayerNorm(dim, eps, elementwiseAffine: false, device, dtype);
+        head = nn.Linear(dim, outDim, device: device, dtype: dtype);
+        modulation = nn.Parameter(torch.zeros([1, 2, dim], dtype: dtype, device: device));
         RegisterComponents();
     }
 

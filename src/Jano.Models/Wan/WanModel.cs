@@ -69,6 +69,11 @@ public sealed class WanModel : nn.Module, IDiffusionTransformer
             _cfg.Patch, _cfg.TextLen, _cfg.FfnDim);
     }
 
+    /// <inheritdoc />
+    /// <remarks>Reads <see cref="DiffusionCondition.TextEmbeddings"/> [B, L, text_dim] (L ≤ text_len).</remarks>
+    public Tensor Forward(Tensor x, Tensor t, DiffusionCondition condition, ITransformerHooks hooks) =>
+        Forward(x, t, DiffusionCondition.Require(condition.TextEmbeddings, "text embeddings", "Wan2.1"), hooks);
+
     /// <summary>
     /// Velocity for x [B, C_in, T, H, W] at timesteps t [B] (σ·1000), text embeddings context [B, L, text_dim] (L ≤ text_len).
     /// Returns [B, C_out, T, H, W] in the model dtype.
@@ -76,47 +81,18 @@ public sealed class WanModel : nn.Module, IDiffusionTransformer
     public Tensor Forward(Tensor x, Tensor t, Tensor context, ITransformerHooks hooks)
     {
         using var scope = NewDisposeScope();
-        long b = x.shape[0];
         var tokens = patch_embedding.call(x.to(DType));                         // [B, C, f, h, w]
         var grid = ((int)tokens.shape[2], (int)tokens.shape[3], (int)tokens.shape[4]);
         tokens = tokens.flatten(2).transpose(1, 2);                             // [B, N, C]
-        int total = (int)tokens.shape[1];
-
-        // seam: token selection (gather rows and their positions)
-        var selection = hooks.SelectTokens(total);
-        var (cosAll, sinAll) = _rope.Table(grid, Device);                      // [N, D/2] float64
-        Tensor output;                                                          // [B, n, P]
-        if (selection.IsEmpty)
+        var full = WanBackbone.Forward(tokens, grid, blocks, head, _rope, _cfg.HeadOutDim, DType, Device, () =>
         {
-            output = torch.empty([b, 0, _cfg.HeadOutDim], dtype: DType, device: Device);
-        }
-        else
-        {
-            var h = selection.Gather(tokens, 1).to(ScalarType.Float32);        // [B, n, C] fp32 residual stream
-            var cos = selection.Gather(cosAll, 0);                              // [n, D/2]
-            var sin = selection.Gather(sinAll, 0);
             // fp32 island: time embedding and its six modulation vectors
             var e = time_embedding.call(SinusoidalEmbedding(t, _cfg.FreqDim).to(DType)).to(ScalarType.Float32);   // [B, C]
             var e0 = time_projection.call(e.to(DType)).to(ScalarType.Float32).unflatten(1, [6, _cfg.Dim]);        // [B, 6, C]
             var ctx = text_embedding.call(PadContext(context).to(DType));       // [B, text_len, C]
-
-            // seam: around the block stack (step-level caches may skip it)
-            h = hooks.RunBlockStack(h, () => blocks[0].ModulatedInput(h, e0), hs =>
-            {
-                for (int i = 0; i < blocks.Count; i++)
-                {
-                    var block = blocks[i];
-                    // seam: each block
-                    hs = hooks.RunBlock(i, hs, xb => block.Forward(xb, e0, ctx, cos, sin, cosAll, sinAll, hooks));
-                }
-                return hs;
-            });
-            output = head.Forward(h, e);                                        // [B, n, P]
-        }
-
-        // seam: after the head (skipped rows come from the accelerator's buffer)
-        var full = hooks.ComposeOutput(output, selection);                      // [B, N, P]
-        return Unpatchify(full, grid).MoveToOuterDisposeScope();               // [B, C, T, H, W]
+            return (e, e0, ctx);
+        }, hooks);                                                              // [B, N, P]
+        return WanBackbone.Unpatchify(full, grid, _cfg.Patch, _cfg.OutDim).MoveToOuterDisposeScope(); // [B, C, T, H, W]
     }
 
     // [B, L, text_dim] → [B, text_len, text_dim], zero rows appended (Wan pads before text_embedding).
@@ -129,15 +105,6 @@ public sealed class WanModel : nn.Module, IDiffusionTransformer
         if (l == _cfg.TextLen) return context.alias();
         var pad = torch.zeros([context.shape[0], _cfg.TextLen - l, _cfg.TextDim], dtype: context.dtype, device: context.device);
         return torch.cat([context, pad], 1);                                    // [B, text_len, text_dim]
-    }
-
-    private Tensor Unpatchify(Tensor x, (int T, int H, int W) grid)
-    {
-        long b = x.shape[0];
-        int pt = _cfg.PatchSize[0], ph = _cfg.PatchSize[1], pw = _cfg.PatchSize[2], c = _cfg.OutDim;
-        var v = x.view(b, grid.T, grid.H, grid.W, pt, ph, pw, c);               // [B, f, h, w, pt, ph, pw, C]
-        v = v.permute(0, 7, 1, 4, 2, 5, 3, 6);                                  // [B, C, f, pt, h, ph, w, pw]
-        return v.reshape(b, c, grid.T * pt, grid.H * ph, grid.W * pw);          // [B, C, T, H, W]
     }
 
     /// <summary>Wan's <c>sinusoidal_embedding_1d</c>: timesteps t [B] → [B, dim] (cos half, then sin half), float64 math,

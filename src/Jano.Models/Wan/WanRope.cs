@@ -6,8 +6,10 @@ namespace Jano.Models.Wan;
 /// <summary>
 /// Wan2.1's 3-axis rotary position embedding (<c>rope_params</c> + <c>rope_apply</c>). The head dim's c = D/2 complex pairs
 /// are split c − 2⌊c/3⌋ (frames), ⌊c/3⌋ (rows), ⌊c/3⌋ (columns); on an axis with d_a = 2·pairs, pair j of a token at
-/// position p turns by p · θ^(−2j/d_a). Tables and the rotation are float64, as in the official code, and the result is
-/// cast back to the input's dtype. Tables are kept per (grid, device), never as module buffers, and disposed by this holder.
+/// position p turns by p · θ^(−2j/d_a). Angles are computed in float64; the tables and the rotation use the holder's
+/// <see cref="Precision"/>: float64 for Wan, as in the official code, float32 for the shipped DiTs, as they were trained.
+/// The result is cast back to the input's dtype. Tables are kept per (grid, device), never as module buffers, and disposed
+/// by this holder.
 /// </summary>
 public sealed class WanRope : IDisposable
 {
@@ -15,29 +17,33 @@ public sealed class WanRope : IDisposable
     private readonly double _theta;
     private readonly Dictionary<string, (Tensor Cos, Tensor Sin)> _tables = new();
 
-    /// <summary>Creates the holder for heads of width <paramref name="headDim"/>.</summary>
-    public WanRope(int headDim, double theta)
+    /// <summary>Creates the holder for heads of width <paramref name="headDim"/>; <paramref name="precision"/> is
+    /// <see cref="ScalarType.Float64"/> (Wan) or <see cref="ScalarType.Float32"/> (the DiT).</summary>
+    public WanRope(int headDim, double theta, ScalarType precision = ScalarType.Float64)
     {
+        if (precision is not (ScalarType.Float32 or ScalarType.Float64))
+            throw new ArgumentException($"RoPE precision must be float32 or float64, got {precision}");
         _headDim = headDim;
         _theta = theta;
+        Precision = precision;
     }
 
-    /// <summary>Float64 cos and sin tables [N, D/2] for tokens in patch-embedding order (f, h, w row-major).</summary>
+    /// <summary>Dtype of the tables and of the rotation.</summary>
+    public ScalarType Precision { get; }
+
+    /// <summary>Cos and sin tables [N, D/2] in <see cref="Precision"/> for tokens in patch-embedding order (f, h, w row-major).</summary>
     public (Tensor Cos, Tensor Sin) Table((int T, int H, int W) grid, Device device)
     {
         var key = $"{grid.T}x{grid.H}x{grid.W}@{device}";
         if (_tables.TryGetValue(key, out var cached)) return cached;
         var angles = Angles(grid, _headDim, _theta); // [N·D/2]
         int n = grid.T * grid.H * grid.W, half = _headDim / 2;
-        var cos = new double[angles.Length];
-        var sin = new double[angles.Length];
-        for (int i = 0; i < angles.Length; i++)
-        {
-            cos[i] = Math.Cos(angles[i]);
-            sin[i] = Math.Sin(angles[i]);
-        }
-        using var cpuCos = torch.tensor(cos, [n, half]);
-        using var cpuSin = torch.tensor(sin, [n, half]);
+        using var cpuCos = Precision == ScalarType.Float64
+            ? torch.tensor(angles.Select(Math.Cos).ToArray(), [n, half])
+            : torch.tensor(angles.Select(a => (float)Math.Cos(a)).ToArray(), [n, half]);
+        using var cpuSin = Precision == ScalarType.Float64
+            ? torch.tensor(angles.Select(Math.Sin).ToArray(), [n, half])
+            : torch.tensor(angles.Select(a => (float)Math.Sin(a)).ToArray(), [n, half]);
         var table = (cpuCos.to(device), cpuSin.to(device));
         table.Item1.DetachFromDisposeScope();
         table.Item2.DetachFromDisposeScope();
@@ -74,13 +80,13 @@ public sealed class WanRope : IDisposable
         return f;
     }
 
-    /// <summary>Rotates x [B, n, H, D] by per-token float64 tables cos, sin [n, D/2] (pairs (2j, 2j+1) as complex numbers),
-    /// in float64; returns x's dtype.</summary>
+    /// <summary>Rotates x [B, n, H, D] by per-token tables cos, sin [n, D/2] (pairs (2j, 2j+1) as complex numbers),
+    /// in the tables' dtype; returns x's dtype.</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
         var shape = x.shape;
-        var pairs = x.to(ScalarType.Float64).view(shape[0], shape[1], shape[2], shape[3] / 2, 2); // [B, n, H, D/2, 2]
+        var pairs = x.to(cos.dtype).view(shape[0], shape[1], shape[2], shape[3] / 2, 2); // [B, n, H, D/2, 2]
         var x0 = pairs.select(-1, 0);
         var x1 = pairs.select(-1, 1);
         var c = cos.unsqueeze(1); // [n, 1, D/2]

@@ -43,7 +43,7 @@ public sealed class WanSelfAttention : nn.Module
         var kh = WanRope.Apply(norm_k.call(k.call(kvIn)).view(b, m, _heads, d), kCos, kSin); // [B, m, H, D]
         var vh = v.call(kvIn).view(b, m, _heads, d);                                      // [B, m, H, D]
         // seam: K/V right after projection + qk-norm + RoPE (frozen tokens' cached K/V are appended here)
-        var (keys, values) = hooks.ExtendKeyValues(layer, kh, vh);                         // [B, n', H, D]
+        var (keys, values, _) = hooks.ExtendKeyValues(layer, new KeyValues(kh, vh));       // [B, n', H, D]
         var attn = nn.functional.scaled_dot_product_attention(
             qh.transpose(1, 2), keys.transpose(1, 2), values.transpose(1, 2));             // [B, H, n, D]
         var merged = attn.transpose(1, 2).reshape(b, n, c);                                 // [B, n, C]

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Jano.Tests.Combo;
 
-/// <summary>Wraps an accelerator and counts, per step, how many blocks the model ran through its hooks.</summary>
+/// <summary>Wraps an accelerator and counts, per step, how many blocks ran their MLP through its hooks.</summary>
 public sealed class CountingAccelerator(IAccelerator inner) : IAccelerator
 {
     public List<int> BlocksPerStep { get; } = new();
@@ -11,6 +11,8 @@ public sealed class CountingAccelerator(IAccelerator inner) : IAccelerator
     public string Name => inner.Name;
 
     public IReadOnlyList<KeyValuePair<string, string>> Options => inner.Options;
+
+    public void Validate(TransformerDescriptor model, int steps, IReadOnlyList<GuidanceBranch> branches) => inner.Validate(model, steps, branches);
 
     public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan)
     {
@@ -35,24 +37,12 @@ public sealed class CountingAccelerator(IAccelerator inner) : IAccelerator
         public void Dispose() => inner.Dispose();
     }
 
-    private sealed class Counting(CountingAccelerator owner, ITransformerHooks inner) : ITransformerHooks
+    private sealed class Counting(CountingAccelerator owner, ITransformerHooks inner) : DelegatingHooks(inner)
     {
-        public TokenSelection SelectTokens(int tokenCount) => inner.SelectTokens(tokenCount);
-
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) => inner.RunBlockStack(x, probe, runBlocks);
-
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock)
+        public override TokenStreams RunMlp(int layer, TokenStreams input, Func<TokenStreams, TokenStreams> compute)
         {
             owner.BlocksPerStep[^1]++;
-            return inner.RunBlock(layer, x, runBlock);
+            return Inner.RunMlp(layer, input, compute);
         }
-
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => inner.RunAttention(layer, kind, input, compute);
-
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => inner.ExtraKeyValueInput(layer, x);
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => inner.ExtendKeyValues(layer, k, v);
-
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => inner.ComposeOutput(output, selection);
     }
 }

@@ -11,7 +11,7 @@ namespace Jano.Tests.JanoMethod;
 /// </summary>
 public sealed class JanoCacheRun : IDisposable
 {
-    public const string Rows = "Cond,Uncond";
+    public static GuidanceBranch[] Rows => TestModels.CondUncond;
 
     private JanoCacheRun(Tensor[] outputs, long frozenPeak, long outputBytes, Device? storedOn)
     {
@@ -36,8 +36,8 @@ public sealed class JanoCacheRun : IDisposable
         ScalarType? cacheDType = null, Device? cacheDevice = null)
     {
         using var partition = new TokenPartition(levels, CPU);
-        using var cache = new FrozenKvCache(cacheDType, cacheDevice);
-        using var buffer = new OutputBuffer();
+        using var cache = new FrozenKvCache(Rows, cacheDType, cacheDevice);
+        using var buffer = new OutputBuffer(Rows);
         var outputs = new List<Tensor>();
         int step = 0;
         foreach (var level in new[] { 3, 2, 1 })

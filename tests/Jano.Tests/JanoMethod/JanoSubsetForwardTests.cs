@@ -9,7 +9,7 @@ namespace Jano.Tests.JanoMethod;
 
 public class JanoSubsetForwardTests
 {
-    private const string Rows = "Cond,Uncond";
+    private static GuidanceBranch[] Rows => TestModels.CondUncond;
 
     // (b) one latent and timestep: level 3, then 2, then 1. With unchanged inputs every computed row (and every row
     // filled from the buffer) must equal the full forward: exercises cache writes, concat order and RoPE positions.
@@ -24,8 +24,8 @@ public class JanoSubsetForwardTests
         using var c = torch.tensor(new long[] { 4, 10 });
         using var full = model.Forward(x, t, c, NullHooks.Instance);
         using var partition = new TokenPartition(TestModels.Levels(d.TokenCount, 11), CPU);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
+        using var cache = new FrozenKvCache(Rows);
+        using var buffer = new OutputBuffer(Rows);
         foreach (var level in new[] { 3, 2, 1 })
         {
             var hooks = new JanoHooks(level, partition, cache, buffer, Rows);
@@ -55,8 +55,8 @@ public class JanoSubsetForwardTests
 
         // Jano: level 3 on x1 fills the caches, then a cheap step on x2.
         using var partition = new TokenPartition(levels, CPU);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
+        using var cache = new FrozenKvCache(Rows);
+        using var buffer = new OutputBuffer(Rows);
         using var jano3 = model.Forward(x1, t1, c, new JanoHooks(3, partition, cache, buffer, Rows));
         using var janoCheap = model.Forward(x2, t2, c, new JanoHooks(level, partition, cache, buffer, Rows));
 
@@ -90,30 +90,23 @@ public class JanoSubsetForwardTests
         return y.view(b, c, t, h, 2, w, 2).permute(0, 2, 3, 5, 1, 4, 6).reshape(b, t * h * w, c * 4);
     }
 
-    private sealed class StaleKvReferenceHooks : ITransformerHooks, IDisposable
+    private sealed class StaleKvReferenceHooks : TransformerHooks, IDisposable
     {
         private readonly Dictionary<int, (Tensor K, Tensor V)> _recorded = new();
         private long[]? _replace;
 
         public void StartReplacing(int[] rows) => _replace = rows.Select(r => (long)r).ToArray();
 
-        public TokenSelection SelectTokens(int tokenCount) => TokenSelection.All(tokenCount);
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) => runBlocks(x);
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
-
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v)
+        public override KeyValues ExtendKeyValues(int layer, KeyValues kv)
         {
+            var (k, v, _) = kv;
             if (_replace is null)
             {
                 var (rk, rv) = (k.clone(), v.clone());
                 rk.DetachFromDisposeScope();
                 rv.DetachFromDisposeScope();
                 _recorded[layer] = (rk, rv);
-                return (k, v);
+                return kv;
             }
             var (sk, sv) = _recorded[layer];
             var nk = k.clone();
@@ -123,7 +116,7 @@ public class JanoSubsetForwardTests
                 nk[TensorIndex.Colon, TensorIndex.Single(r)] = sk[TensorIndex.Colon, TensorIndex.Single(r)];
                 nv[TensorIndex.Colon, TensorIndex.Single(r)] = sv[TensorIndex.Colon, TensorIndex.Single(r)];
             }
-            return (nk, nv);
+            return new KeyValues(nk, nv);
         }
 
         public void Dispose()

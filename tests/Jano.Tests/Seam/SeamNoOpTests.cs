@@ -19,14 +19,14 @@ public class SeamNoOpTests
         using var plain = model.Forward(x, t, c, NullHooks.Instance);
         var recorder = new SeamPassThroughHooks();
         using var passThrough = model.Forward(x, t, c, recorder);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
-        using var level0 = model.Forward(x, t, c, new JanoHooks(0, null, cache, buffer, "Cond,Uncond"));
+        using var cache = new FrozenKvCache(TestModels.CondUncond);
+        using var buffer = new OutputBuffer(TestModels.CondUncond);
+        using var level0 = model.Forward(x, t, c, new JanoHooks(0, null, cache, buffer, TestModels.CondUncond));
         Assert.True(TestModels.BitEqual(plain, passThrough));
         Assert.True(TestModels.BitEqual(plain, level0));
         Assert.Equal(0, cache.Bytes);
         // every seam point is called, in order
-        Assert.Equal(["select", "stack", "block0", "Self0", "kvin0", "kv0", "Cross0", "block1", "Self1", "kvin1", "kv1", "Cross1", "compose"], recorder.Calls);
+        Assert.Equal(["select", "stack", "Self0", "kvin0", "kv0", "Cross0", "mlp0", "Self1", "kvin1", "kv1", "Cross1", "mlp1", "compose"], recorder.Calls);
     }
 
     [Fact]

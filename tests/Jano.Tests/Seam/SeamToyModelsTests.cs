@@ -9,7 +9,7 @@ namespace Jano.Tests.Seam;
 
 public class SeamToyModelsTests
 {
-    // (e) a FLUX-style joint-attention toy: text tokens always computed, only image K/V go through the seam.
+    // (e) a FLUX-style joint-attention toy: text tokens always computed and first in K/V, only image K/V are cached.
     private sealed class ToyJointModel : nn.Module
     {
         private readonly Linear qkv;
@@ -39,10 +39,8 @@ public class SeamToyModelsTests
             var imgSub = sel.Gather(img, 1);                                           // [B, n, 16]
             var x = torch.cat([txt, imgSub], 1);                                       // [B, L + n, 16]
             var (q, k, v) = Split(qkv.call(x));
-            var (ik, iv) = hooks.ExtendKeyValues(0, k.narrow(1, l, imgSub.shape[1]), v.narrow(1, l, imgSub.shape[1]));
+            var (keys, values, _) = hooks.ExtendKeyValues(0, new KeyValues(k, v, (int)l)); // [B, L + N, H, D], text first
             ImageKvRows = (int)imgSub.shape[1];
-            var keys = torch.cat([k.narrow(1, 0, l), ik], 1);                          // [B, L + N, H, D]
-            var values = torch.cat([v.narrow(1, 0, l), iv], 1);
             var o = nn.functional.scaled_dot_product_attention(q.transpose(1, 2), keys.transpose(1, 2), values.transpose(1, 2))
                 .transpose(1, 2).reshape(b, x.shape[1], 16);
             var y = x.add(proj.call(o));
@@ -69,11 +67,11 @@ public class SeamToyModelsTests
         var (fullText, fullImage) = model.Forward(txt, img, NullHooks.Instance);
         var levels = TestModels.Levels(12, 9);
         using var partition = new TokenPartition(levels, CPU);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
+        using var cache = new FrozenKvCache(TestModels.CondOnly);
+        using var buffer = new OutputBuffer(TestModels.CondOnly);
         foreach (var level in new[] { 3, 1, 2 })
         {
-            var (t, i) = model.Forward(txt, img, new JanoHooks(level, partition, cache, buffer, "Cond"));
+            var (t, i) = model.Forward(txt, img, new JanoHooks(level, partition, cache, buffer, TestModels.CondOnly));
             Assert.True(TestModels.MaxAbsDiff(fullText, t) < 1e-5, $"text at level {level}");
             Assert.True(TestModels.MaxAbsDiff(fullImage, i) < 1e-5, $"image at level {level}");
             int expectedRows = level == 3 ? 12 : level == 2 ? levels.Count(x => x >= 2) : levels.Count(x => x == 3);
@@ -83,20 +81,18 @@ public class SeamToyModelsTests
     }
 
     // (e) a toy step-level cache through the same seam: skips the whole block stack and adds a cached residual.
-    private sealed class ToyStepSkipHooks : ITransformerHooks
+    private sealed class ToyStepSkipHooks : TransformerHooks
     {
         private Tensor? _residual;
         public int BlocksRun { get; private set; }
 
-        public TokenSelection SelectTokens(int tokenCount) => TokenSelection.All(tokenCount);
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) { BlocksRun++; return runBlock(x); }
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
+        public override TokenStreams RunMlp(int layer, TokenStreams input, Func<TokenStreams, TokenStreams> compute)
+        {
+            BlocksRun++;
+            return compute(input);
+        }
 
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
-
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks)
+        public override Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks)
         {
             using var p = probe();
             Assert.Equal(x.shape, p.shape);

@@ -27,11 +27,11 @@ public class WanJanoSubsetForwardTests(ITestOutputHelper log)
         using var full = model.Forward(x, t, c, NullHooks.Instance);
         var levels = TestModels.Levels(d.TokenCount, 11);
         using var partition = new TokenPartition(levels, CPU);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
+        using var cache = new FrozenKvCache(TestModels.CondUncond);
+        using var buffer = new OutputBuffer(TestModels.CondUncond);
         foreach (var level in new[] { 3, 2, 1 })
         {
-            var hooks = new JanoHooks(level, partition, cache, buffer, "Cond,Uncond");
+            var hooks = new JanoHooks(level, partition, cache, buffer, TestModels.CondUncond);
             using var y = model.Forward(x, t, c, hooks);
             int expectedRows = level switch { 3 => levels.Length, 2 => levels.Count(l => l > 1), _ => levels.Count(l => l == 3) };
             Assert.Equal(expectedRows, hooks.LastSelected);
@@ -55,10 +55,10 @@ public class WanJanoSubsetForwardTests(ITestOutputHelper log)
         using var t = WanFixtures.Read(Io, "input.t");
         using var c = WanFixtures.Read(Io, "input.context");
         using var partition = new TokenPartition(TestModels.Levels(d.TokenCount, 11), CPU);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
-        using (model.Forward(x, t, c, new JanoHooks(3, partition, cache, buffer, "Cond,Uncond"))) { }
-        using var cheap = model.Forward(x2, t, c, new JanoHooks(1, partition, cache, buffer, "Cond,Uncond"));
+        using var cache = new FrozenKvCache(TestModels.CondUncond);
+        using var buffer = new OutputBuffer(TestModels.CondUncond);
+        using (model.Forward(x, t, c, new JanoHooks(3, partition, cache, buffer, TestModels.CondUncond))) { }
+        using var cheap = model.Forward(x2, t, c, new JanoHooks(1, partition, cache, buffer, TestModels.CondUncond));
         using var fresh = model.Forward(x2, t, c, NullHooks.Instance);
         Assert.True(TestModels.MaxAbsDiff(cheap, fresh) > 1e-3);
     }
@@ -82,10 +82,10 @@ public class WanJanoSubsetForwardTests(ITestOutputHelper log)
         using var c = WanFixtures.Read(Io, "input.context");
 
         using var partition = new TokenPartition(levels, CPU);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
-        using var jano3 = model.Forward(x1, t1, c, new JanoHooks(3, partition, cache, buffer, "Cond,Uncond"));
-        using var janoCheap = model.Forward(x2, t2, c, new JanoHooks(level, partition, cache, buffer, "Cond,Uncond"));
+        using var cache = new FrozenKvCache(TestModels.CondUncond);
+        using var buffer = new OutputBuffer(TestModels.CondUncond);
+        using var jano3 = model.Forward(x1, t1, c, new JanoHooks(3, partition, cache, buffer, TestModels.CondUncond));
+        using var janoCheap = model.Forward(x2, t2, c, new JanoHooks(level, partition, cache, buffer, TestModels.CondUncond));
 
         using var recorder = new StaleKvReferenceHooks();
         using (model.Forward(x1, t1, c, recorder)) { }
@@ -120,30 +120,23 @@ public class WanJanoSubsetForwardTests(ITestOutputHelper log)
         return y.view(b, c, t, h, 2, w, 2).permute(0, 2, 3, 5, 1, 4, 6).reshape(b, t * h * w, c * 4);
     }
 
-    private sealed class StaleKvReferenceHooks : ITransformerHooks, IDisposable
+    private sealed class StaleKvReferenceHooks : TransformerHooks, IDisposable
     {
         private readonly Dictionary<int, (Tensor K, Tensor V)> _recorded = new();
         private long[]? _replace;
 
         public void StartReplacing(int[] rows) => _replace = rows.Select(r => (long)r).ToArray();
 
-        public TokenSelection SelectTokens(int tokenCount) => TokenSelection.All(tokenCount);
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks) => runBlocks(x);
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
-
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v)
+        public override KeyValues ExtendKeyValues(int layer, KeyValues kv)
         {
+            var (k, v, _) = kv;
             if (_replace is null)
             {
                 var (rk, rv) = (k.clone(), v.clone());
                 rk.DetachFromDisposeScope();
                 rv.DetachFromDisposeScope();
                 _recorded[layer] = (rk, rv);
-                return (k, v);
+                return kv;
             }
             var (sk, sv) = _recorded[layer];
             using var rows = torch.tensor(_replace);
@@ -151,7 +144,7 @@ public class WanJanoSubsetForwardTests(ITestOutputHelper log)
             var nv = v.clone();
             nk.index_copy_(1, rows, sk.index_select(1, rows));
             nv.index_copy_(1, rows, sv.index_select(1, rows));
-            return (nk, nv);
+            return new KeyValues(nk, nv);
         }
 
         public void Dispose()

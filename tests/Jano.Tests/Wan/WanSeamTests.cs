@@ -27,12 +27,12 @@ public class WanSeamTests(ITestOutputHelper log)
         using var plain = model.Forward(x, t, c, NullHooks.Instance);
         var recorder = new SeamPassThroughHooks();
         using var passThrough = model.Forward(x, t, c, recorder);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
-        using var level0 = model.Forward(x, t, c, new JanoHooks(0, null, cache, buffer, "Cond,Uncond"));
+        using var cache = new FrozenKvCache(TestModels.CondUncond);
+        using var buffer = new OutputBuffer(TestModels.CondUncond);
+        using var level0 = model.Forward(x, t, c, new JanoHooks(0, null, cache, buffer, TestModels.CondUncond));
         Assert.True(TestModels.BitEqual(plain, passThrough));
         Assert.True(TestModels.BitEqual(plain, level0));
-        Assert.Equal(["select", "stack", "block0", "Self0", "kvin0", "kv0", "Cross0", "block1", "Self1", "kvin1", "kv1", "Cross1", "compose"], recorder.Calls);
+        Assert.Equal(["select", "stack", "Self0", "kvin0", "kv0", "Cross0", "mlp0", "Self1", "kvin1", "kv1", "Cross1", "mlp1", "compose"], recorder.Calls);
     }
 
     [Fact]
@@ -91,8 +91,8 @@ public class WanSeamTests(ITestOutputHelper log)
         using var c = WanFixtures.Read(Io, "input.context");
         var levels = TestModels.Levels(48, 3);
         using var partition = new TokenPartition(levels, CPU);
-        using var cache = new FrozenKvCache();
-        using var buffer = new OutputBuffer();
+        using var cache = new FrozenKvCache(TestModels.CondUncond);
+        using var buffer = new OutputBuffer(TestModels.CondUncond);
         var sampler = Samplers.Create("unipc", 5.0);
         void Once()
         {
@@ -102,7 +102,7 @@ public class WanSeamTests(ITestOutputHelper log)
             {
                 using var scope = NewDisposeScope();
                 var t = torch.full([2], run.Schedule.Timesteps[i]);
-                var v = model.Forward(latent, t, c, new JanoHooks(i == 0 ? 3 : 1 + i % 2, partition, cache, buffer, "Cond,Uncond"));
+                var v = model.Forward(latent, t, c, new JanoHooks(i == 0 ? 3 : 1 + i % 2, partition, cache, buffer, TestModels.CondUncond));
                 var next = run.Advance(v, i, latent).DetachFromDisposeScope();
                 latent.Dispose();
                 latent = next;
@@ -115,21 +115,14 @@ public class WanSeamTests(ITestOutputHelper log)
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 
-    private sealed class ProbeHooks : ITransformerHooks
+    private sealed class ProbeHooks : TransformerHooks
     {
         public Tensor? Probe { get; private set; }
-        public TokenSelection SelectTokens(int tokenCount) => TokenSelection.All(tokenCount);
-        public Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks)
+        public override Tensor RunBlockStack(Tensor x, Func<Tensor> probe, Func<Tensor, Tensor> runBlocks)
         {
             Probe = probe().clone();
             Probe.DetachFromDisposeScope();
             return runBlocks(x);
         }
-        public Tensor RunBlock(int layer, Tensor x, Func<Tensor, Tensor> runBlock) => runBlock(x);
-        public Tensor RunAttention(int layer, AttentionKind kind, Tensor input, Func<Tensor, Tensor> compute) => compute(input);
-        public (Tensor Input, Tensor Positions)? ExtraKeyValueInput(int layer, Tensor x) => null;
-
-        public (Tensor K, Tensor V) ExtendKeyValues(int layer, Tensor k, Tensor v) => (k, v);
-        public Tensor ComposeOutput(Tensor output, TokenSelection selection) => output;
     }
 }

@@ -31,6 +31,8 @@ public sealed class DitPipeline : FlowMatchingPipeline
         WeightsSource = weightsSource;
     }
 
+    protected override DiffusionCondition ToCondition(Tensor context) => DiffusionCondition.ForClasses(context);
+
     public override string Family => "dit";
 
     public override string WeightsSource { get; }

@@ -36,6 +36,8 @@ public sealed class WanPipeline : FlowMatchingPipeline
         Config = _layout.ReadConfig();
     }
 
+    protected override DiffusionCondition ToCondition(Tensor context) => DiffusionCondition.ForText(context);
+
     public override string Family => "wan2.1";
 
     /// <summary>The folder (full path).</summary>
