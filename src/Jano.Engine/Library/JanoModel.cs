@@ -53,7 +53,7 @@ public sealed class JanoModel : IDisposable
 
     /// <summary>Loads a catalog model by name (<see cref="CatalogNames"/>), or a Wan2.1-T2V checkpoint folder (official or
     /// Diffusers layout, checked like <c>jano inspect</c>; its DiT loads on the first call and stays loaded).</summary>
-    /// <exception cref="ArgumentException">Unknown model name, device or dtype (one line naming it).</exception>
+    /// <exception cref="Jano.Core.UsageException">Unknown model name, device or dtype (one line naming it).</exception>
     /// <exception cref="InvalidDataException">An incomplete checkpoint folder, or unreadable weights.</exception>
     public static JanoModel Load(string nameOrFolder, JanoLoadOptions? options = null)
     {
@@ -70,8 +70,8 @@ public sealed class JanoModel : IDisposable
     public static Task<JanoModel> LoadAsync(string nameOrFolder, JanoLoadOptions? options = null, CancellationToken cancellationToken = default) =>
         Task.Run(() => Load(nameOrFolder, options), cancellationToken);
 
-    /// <summary>Names <see cref="Load"/> accepts besides a folder (the Wan2.1 entries need <c>Load(folder)</c>: weights are
-    /// not shipped).</summary>
+    /// <summary>The catalog's model names (the Wan2.1 entries describe released models: load them with
+    /// <c>Load(folder)</c> on a checkpoint folder, their weights are not shipped).</summary>
     public static IReadOnlyList<string> CatalogNames => ModelCatalog.Entries.Select(s => s.Name).ToArray();
 
     /// <summary>The accelerators <see cref="JanoRequest.Accelerator"/> accepts.</summary>
@@ -109,7 +109,7 @@ public sealed class JanoModel : IDisposable
 
     /// <summary>The options accelerator <paramref name="accelerator"/> resolves to on this model: its defaults, the model's
     /// Jano preset and calibration, then <paramref name="options"/> (<c>k=v,...</c>), in the method's order.</summary>
-    /// <exception cref="ArgumentException">Unknown accelerator, or an invalid option (one line naming it).</exception>
+    /// <exception cref="Jano.Core.UsageException">Unknown accelerator, or an invalid option (one line naming it).</exception>
     public IReadOnlyList<KeyValuePair<string, string>> AcceleratorOptions(string accelerator, string? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -128,7 +128,7 @@ public sealed class JanoModel : IDisposable
     /// untimed 3-step warm-up, then full and accelerated runs alternating <see cref="JanoRequest.Repeats"/> times (medians;
     /// no step result shared between runs), as <c>jano generate</c> does. Progress comes after every step.
     /// </summary>
-    /// <exception cref="ArgumentException">Bad input (unknown prompt or accelerator, invalid option, size, steps...).</exception>
+    /// <exception cref="Jano.Core.UsageException">Bad input (unknown prompt or accelerator, invalid option, size, steps...).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before every step).</exception>
     public JanoResult Generate(JanoRequest request, IProgress<JanoProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -174,12 +174,18 @@ public sealed class JanoModel : IDisposable
     }
 
     // The engine's progress as the library's: the run label (or the stage) as the phase, time since the call started.
+    // A denoising run's first report is preceded by one at step 0, so every phase starts with a report.
     private sealed class Progress(IProgress<JanoProgress> inner, Stopwatch clock) : IProgress<GenerationProgress>
     {
+        private string? _run;
+
         public void Report(GenerationProgress value)
         {
             bool denoise = value.Stage == GenerationStage.Denoise;
             string phase = denoise ? value.Run : value.Stage.ToString().ToLowerInvariant();
+            if (denoise && value.Step > 0 && !string.Equals(_run, phase, StringComparison.Ordinal))
+                inner.Report(new JanoProgress(phase, 0, value.Steps, null, null, clock.Elapsed));
+            _run = denoise ? phase : null;
             bool started = denoise && value.Step > 0;
             inner.Report(new JanoProgress(phase, value.Step, denoise ? value.Steps : 1, started ? value.Level : null,
                 started ? value.TokensComputed : null, clock.Elapsed));

@@ -129,7 +129,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
         ArgumentNullException.ThrowIfNull(condition);
         ArgumentNullException.ThrowIfNull(accelerator);
         if (!condition.Fits(settings))
-            throw new UsageException(condition.Prompt == settings.Prompt && condition.NegativePrompt == settings.NegativePrompt
+            throw new ArgumentException(condition.Prompt == settings.Prompt && condition.NegativePrompt == settings.NegativePrompt
                 ? "the condition was encoded without an unconditional branch, but this request uses classifier-free guidance"
                 : $"the condition was encoded for prompt '{condition.Prompt}', not for this request's '{settings.Prompt}'");
         var model = Transformer(progress);

@@ -33,7 +33,7 @@ public sealed class CliRedirectedOutputTests
         foreach (var column in new[] { "weights", "size", "frames", "steps", "guidance", "shift", "description" })
             Assert.Contains(column, header, StringComparison.Ordinal);
         var video = Assert.Single(lines, l => l.StartsWith("fmnist-video ", StringComparison.Ordinal) && !l.Contains(':', StringComparison.Ordinal));
-        Assert.Matches(@"^fmnist-video\s+trained\s+32x32\s+8\s+30\s+3\s+1\s+class-conditional Fashion-MNIST clips, 8 frames of 32x32 grey, patch 1x4x4, 512 tokens$", video);
+        Assert.Matches(@"^fmnist-video\s+trained\s+32x32\s+8\s+30\s+3\s+1\s+euler\s+class-conditional Fashion-MNIST clips, 8 frames of 32x32 grey, patch 1x4x4, 512 tokens$", video);
         // Columns line up: every row's description starts where the header's does.
         int at = header.IndexOf("description", StringComparison.Ordinal);
         Assert.Equal("class-conditional", video[at..].Split(' ')[0]);

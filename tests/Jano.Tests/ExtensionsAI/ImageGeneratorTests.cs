@@ -1,3 +1,4 @@
+using Jano.Core;
 using System.Drawing;
 using Jano.Engine.Jobs;
 using Jano.Engine.Output;
@@ -103,7 +104,7 @@ public sealed class ImageGeneratorTests : IDisposable
         e = await Assert.ThrowsAsync<ArgumentException>(() => _generator.GenerateAsync(new ImageGenerationRequest("bag"),
             new ImageGenerationOptions { ModelId = "flux.1-dev" }));
         Assert.Contains("model 'flux.1-dev' is not loaded", e.Message, StringComparison.Ordinal);
-        var unknown = await Assert.ThrowsAnyAsync<ArgumentException>(() => _generator.GenerateAsync(new ImageGenerationRequest("bag"), Options(("accelerator", "fast"))));
+        var unknown = await Assert.ThrowsAsync<UsageException>(() => _generator.GenerateAsync(new ImageGenerationRequest("bag"), Options(("accelerator", "fast"))));
         Assert.Contains("unknown accelerator 'fast'", unknown.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<NotSupportedException>(() => _generator.GenerateAsync(new ImageGenerationRequest("bag"),
             new ImageGenerationOptions { MediaType = "image/jpeg" }));

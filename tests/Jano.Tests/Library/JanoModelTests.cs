@@ -1,3 +1,4 @@
+using Jano.Core;
 using Xunit;
 
 namespace Jano.Tests.Library;
@@ -18,7 +19,7 @@ public sealed class JanoModelTests
         Assert.EndsWith(Path.Combine("models", "fmnist-video", "model.safetensors"), model.WeightsSource, StringComparison.Ordinal);
         Assert.Contains("sneaker", info.Prompts!);
         Assert.Contains("static_interval=10", info.JanoPreset, StringComparison.Ordinal);
-        Assert.Equal(["fmnist-image", "fmnist-video"], JanoModel.CatalogNames);
+        Assert.Equal(["fmnist-image", "fmnist-video", "wan2.1-t2v-1.3b", "wan2.1-t2v-14b"], JanoModel.CatalogNames);
         Assert.Contains(JanoModel.Accelerators, a => a.Name == "jano" && a.Description.Length > 0);
         Assert.Contains(JanoModel.Accelerators, a => a.Name == "teacache");
         // Resolved options: Jano's defaults under the model's preset under the caller's options.
@@ -70,7 +71,7 @@ public sealed class JanoModelTests
         var phases = new List<string>();
         using var result = await model.GenerateAsync(new JanoRequest("coat") { Accelerator = "teacache", Compare = true, Steps = 8 },
             new SyncProgress<JanoProgress>(p => phases.Add(p.Phase)));
-        Assert.Equal(["warm-up", "full 1/1", "teacache 1/1", "decode"], phases.Distinct().ToArray());
+        Assert.Equal(["encode", "warm-up", "full 1/1", "teacache 1/1", "decode"], phases.Distinct().ToArray());
         Assert.NotNull(result.BaselineFrames);
         Assert.NotNull(result.BaselineLatent);
         Assert.True(result.Speedup > 0);
@@ -106,7 +107,7 @@ public sealed class JanoModelTests
     {
         using var model = JanoModel.Load("fmnist-image");
         var reports = 0;
-        var e = Assert.ThrowsAny<ArgumentException>(() => model.Generate(new JanoRequest(prompt) { Accelerator = accel, AcceleratorOptions = options },
+        var e = Assert.Throws<UsageException>(() => model.Generate(new JanoRequest(prompt) { Accelerator = accel, AcceleratorOptions = options },
             new SyncProgress<JanoProgress>(_ => reports++)));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', e.Message);
@@ -116,14 +117,14 @@ public sealed class JanoModelTests
     [Fact]
     public void Bad_sizes_steps_models_and_devices_are_argument_exceptions()
     {
-        Assert.Contains("unknown model 'nope'", Assert.Throws<ArgumentException>(() => JanoModel.Load("nope")).Message, StringComparison.Ordinal);
-        Assert.Contains("unknown device 'tpu'", Assert.Throws<ArgumentException>(() => JanoModel.Load("fmnist-image", new JanoLoadOptions { Device = "tpu" })).Message, StringComparison.Ordinal);
+        Assert.Contains("unknown model 'nope'", Assert.Throws<UsageException>(() => JanoModel.Load("nope")).Message, StringComparison.Ordinal);
+        Assert.Contains("unknown device 'tpu'", Assert.Throws<UsageException>(() => JanoModel.Load("fmnist-image", new JanoLoadOptions { Device = "tpu" })).Message, StringComparison.Ordinal);
         using var model = JanoModel.Load("fmnist-image");
-        Assert.Contains("not a multiple of the model's patch", Assert.Throws<ArgumentException>(() => model.Generate(new JanoRequest("bag") { Width = 30, Height = 30 })).Message, StringComparison.Ordinal);
-        Assert.Contains("give both width and height", Assert.Throws<ArgumentException>(() => model.Generate(new JanoRequest("bag") { Width = 32 })).Message, StringComparison.Ordinal);
-        Assert.Contains("steps (0) must be at least 1", Assert.Throws<ArgumentException>(() => model.Generate(new JanoRequest("bag") { Steps = 0 })).Message, StringComparison.Ordinal);
-        Assert.Contains("must be less than steps (5)", Assert.ThrowsAny<ArgumentException>(() => model.Generate(new JanoRequest("bag") { Accelerator = "jano", Steps = 5 })).Message, StringComparison.Ordinal);
-        Assert.Contains("needs a Wan2.1 checkpoint folder", Assert.Throws<ArgumentException>(() => model.Generate(new JanoRequest("bag") { Sampler = "unipc" })).Message, StringComparison.Ordinal);
+        Assert.Contains("not a multiple of the model's patch", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Width = 30, Height = 30 })).Message, StringComparison.Ordinal);
+        Assert.Contains("give both width and height", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Width = 32 })).Message, StringComparison.Ordinal);
+        Assert.Contains("steps (0) must be at least 1", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Steps = 0 })).Message, StringComparison.Ordinal);
+        Assert.Contains("must be less than steps (5)", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Accelerator = "jano", Steps = 5 })).Message, StringComparison.Ordinal);
+        Assert.Contains("unknown sampler 'ddim'", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Sampler = "ddim" })).Message, StringComparison.Ordinal);
         model.Dispose();
         Assert.Throws<ObjectDisposedException>(() => model.Generate(new JanoRequest("bag")));
     }

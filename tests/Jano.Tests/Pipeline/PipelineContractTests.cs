@@ -1,3 +1,4 @@
+using Jano.Core;
 using Jano.Acceleration.JanoMethod;
 using Jano.Acceleration.TeaCache;
 using Jano.Core.Acceleration;
@@ -91,7 +92,7 @@ public class PipelineContractTests
         Assert.Null(s.NegativePrompt);
         Assert.False(p.Resolve(new GenerationRequest { Prompt = "bag", Guidance = 1.0 }).Cfg);
         Assert.Equal([2L, 4, 4, 8], p.Resolve(new GenerationRequest { Prompt = "bag", Frames = 4, Width = 8, Height = 4 }).LatentShape);
-        string Error(GenerationRequest r) => Assert.Throws<ArgumentException>(() => p.Resolve(r)).Message;
+        string Error(GenerationRequest r) => Assert.Throws<UsageException>(() => p.Resolve(r)).Message;
         Assert.Equal("--steps (0) must be at least 1", Error(new GenerationRequest { Prompt = "bag", Steps = 0 }));
         Assert.Equal("--guidance (0.5) must be at least 1", Error(new GenerationRequest { Prompt = "bag", Guidance = 0.5 }));
         Assert.Equal("--shift (0) must be positive", Error(new GenerationRequest { Prompt = "bag", Shift = 0 }));
@@ -101,7 +102,7 @@ public class PipelineContractTests
         Assert.StartsWith("this class-conditional model has no negative prompts", Error(new GenerationRequest { Prompt = "bag", NegativePrompt = "blur" }));
         // the accelerator is checked against the resolved run before any compute
         var bad = new JanoAccelerator(new JanoOptions().With(OptionList.Parse("warmup_steps=3,cooldown_steps=2")));
-        Assert.Contains("must be less than steps (5)", Assert.Throws<ArgumentException>(() =>
+        Assert.Contains("must be less than steps (5)", Assert.Throws<UsageException>(() =>
             p.CheckAccelerator(p.Resolve(new GenerationRequest { Prompt = "bag", Steps = 5 }), bad)).Message);
     }
 
@@ -179,7 +180,7 @@ public class PipelineContractTests
         Assert.Equal([3L, 3, 16, 16], r.Output!.shape);
         Assert.Equal(1, decoder.Calls);
         Assert.Equal("size 18x16 with 3 frames is not a multiple of the model's patch x decoder scale (1x4x4)",
-            Assert.Throws<ArgumentException>(() => pipeline.Resolve(new GenerationRequest { Prompt = "bag", Width = 18 })).Message);
+            Assert.Throws<UsageException>(() => pipeline.Resolve(new GenerationRequest { Prompt = "bag", Width = 18 })).Message);
 
         static JanoAccelerator Jano2() =>
             new(new JanoOptions().With(OptionList.Parse("warmup_steps=1,cooldown_steps=1,static_interval=2,medium_interval=1,analyze_block_size=1x2x2")));

@@ -1,3 +1,4 @@
+using Jano.Core;
 using Jano.Core.Sampling;
 using TorchSharp;
 using Xunit;
@@ -78,7 +79,7 @@ public class SamplerContractTests
         Assert.Throws<ArgumentException>(() => new SigmaSchedule([1.0, 0.0], [1000.0, 500.0]));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ShiftSchedule(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ShiftSchedule(2).Build(0, 1));
-        Assert.Equal("unknown sampler 'ddim'; available: unipc, euler", Assert.Throws<ArgumentException>(() => Samplers.Create("ddim", 1)).Message);
+        Assert.Equal("unknown sampler 'ddim'; available: unipc, euler", Assert.Throws<UsageException>(() => Samplers.Create("ddim", 1)).Message);
         var euler = Samplers.Create("EULER", 2.0);
         Assert.Equal("euler", euler.Name);
         Assert.IsType<ShiftSchedule>(euler.Schedule);
