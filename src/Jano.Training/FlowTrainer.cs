@@ -76,7 +76,7 @@ public sealed class FlowTrainer : IDisposable
         while (Step < _o.MaxSteps && wall.Elapsed < _o.MaxTime && !cancel.IsCancellationRequested)
         {
             var stepWatch = Stopwatch.StartNew();
-            var rng = new Random(HashCode.Combine(_o.Seed, Step));
+            var rng = new Random(StepSeed.For(_o.Seed, Step));
             for (int b = 0; b < _o.BatchSize; b++)
             {
                 int label = _source.Next(rng, buffer.AsSpan((int)(b * per), (int)per));

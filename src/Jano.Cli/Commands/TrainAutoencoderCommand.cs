@@ -100,6 +100,11 @@ public sealed class TrainAutoencoderCommand : Command<TrainAutoencoderCommand.Se
         {
             if (!File.Exists(checkpoint)) throw new ArgumentException($"--resume: no checkpoint at {checkpoint}");
             trainer.LoadCheckpoint(checkpoint);
+            var resumes = Path.Combine(s.Out!, "resumes.csv");
+            if (!File.Exists(resumes)) File.WriteAllText(resumes, "step,wall_s,cpu_s,loss_ema,threads,lr,max_steps\n");
+            File.AppendAllText(resumes, string.Join(",", trainer.Step.ToString(CultureInfo.InvariantCulture), F(trainer.WallSeconds, "F1"),
+                F(trainer.CpuSeconds, "F1"), F(trainer.LossEma, "G6"), threads.ToString(CultureInfo.InvariantCulture), F(s.LearningRate, "G4"),
+                s.MaxSteps.ToString(CultureInfo.InvariantCulture)) + "\n");
         }
         if (s.Minutes > 0)
         {
@@ -107,7 +112,7 @@ public sealed class TrainAutoencoderCommand : Command<TrainAutoencoderCommand.Se
                                    $"crops of {s.Crop}, from step {trainer.Step}, {s.Minutes} min, threads {threads}");
             var lossLog = Path.Combine(s.Out!, "loss.csv");
             if (!File.Exists(lossLog)) File.WriteAllText(lossLog, "step,loss,loss_ema,lr,seconds,wall_s,cpu_s\n");
-            using var writer = new StreamWriter(lossLog, append: true);
+            using var writer = new StreamWriter(lossLog, append: true) { AutoFlush = true };
             trainer.Train(checkpoint, p =>
             {
                 writer.WriteLine(string.Join(",", p.Step.ToString(CultureInfo.InvariantCulture), F(p.Loss, "G6"), F(p.LossEma, "G6"),

@@ -97,16 +97,17 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
             if (!File.Exists(checkpoint)) throw new ArgumentException($"--resume: no checkpoint at {checkpoint}");
             trainer.LoadCompact(checkpoint);
             var resumes = Path.Combine(s.Out!, "resumes.csv");
-            if (!File.Exists(resumes)) File.WriteAllText(resumes, "step,wall_s,cpu_s,loss_ema,resume_warmup,lr\n");
+            if (!File.Exists(resumes)) File.WriteAllText(resumes, "step,wall_s,cpu_s,loss_ema,threads,resume_warmup,lr\n");
             File.AppendAllText(resumes, string.Join(",", trainer.Step.ToString(CultureInfo.InvariantCulture), F(trainer.WallSeconds, "F1"),
-                F(trainer.CpuSeconds, "F1"), F(trainer.LossEma, "G6"), s.ResumeWarmup.ToString(CultureInfo.InvariantCulture), F(s.LearningRate, "G4")) + "\n");
+                F(trainer.CpuSeconds, "F1"), F(trainer.LossEma, "G6"), threads.ToString(CultureInfo.InvariantCulture),
+                s.ResumeWarmup.ToString(CultureInfo.InvariantCulture), F(s.LearningRate, "G4")) + "\n");
         }
         if (s.Minutes > 0)
         {
             AnsiConsole.MarkupLine($"training the scenes DiT: {model.parameters().Sum(p => p.numel()) / 1e6:F2}M parameters, batch {s.Batch}, " +
                                    $"from step {trainer.Step}, {s.Minutes} min, threads {threads}");
             if (!File.Exists(lossLog)) File.WriteAllText(lossLog, "step,loss,loss_ema,lr,seconds,wall_s,cpu_s\n");
-            using var writer = new StreamWriter(lossLog, append: true);
+            using var writer = new StreamWriter(lossLog, append: true) { AutoFlush = true };
             trainer.Train(checkpoint, p =>
             {
                 writer.WriteLine(string.Join(",", p.Step.ToString(CultureInfo.InvariantCulture), F(p.Loss, "G6"), F(p.LossEma, "G6"),

@@ -79,7 +79,7 @@ public sealed class AutoencoderTrainer : IDisposable
             while (Step < _o.MaxSteps && wall.Elapsed < _o.MaxTime && !cancel.IsCancellationRequested)
             {
                 var stepWatch = Stopwatch.StartNew();
-                var rng = new Random(HashCode.Combine(_o.Seed, Step));
+                var rng = new Random(StepSeed.For(_o.Seed, Step));
                 for (int b = 0; b < _o.BatchSize; b++)
                 {
                     var clip = _source.Draw(rng, rng.Next(10));
