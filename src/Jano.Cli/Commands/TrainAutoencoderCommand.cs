@@ -45,6 +45,8 @@ public sealed class TrainAutoencoderCommand : Command<TrainAutoencoderCommand.Se
         public double CheckpointMinutes { get; init; } = 5;
         [CommandOption("--resume")][Description("Continue from the run folder's checkpoint.")]
         public bool Resume { get; init; }
+        [CommandOption("--freeze-encoder")][Description("Train the decoder only (keeps the latent space a DiT was trained on).")]
+        public bool FreezeEncoder { get; init; }
         [CommandOption("--export <DIR>")][Description("Write the model folder (model.safetensors, config.json with latent statistics) here.")]
         public string? Export { get; init; }
         [CommandOption("--eval-clips <N>")][Description("Held-out clips for the PSNR (0: skip).")][DefaultValue(64)]
@@ -91,6 +93,7 @@ public sealed class TrainAutoencoderCommand : Command<TrainAutoencoderCommand.Se
             Seed = s.Seed,
             MaxTime = TimeSpan.FromMinutes(s.Minutes),
             CheckpointEvery = TimeSpan.FromMinutes(s.CheckpointMinutes),
+            FreezeEncoder = s.FreezeEncoder,
         };
         using var model = new FrameAutoencoderModel(new FrameAutoencoderConfig { LatentChannels = s.LatentChannels });
         model.InitializeWeights(s.Seed);
@@ -150,7 +153,14 @@ public sealed class TrainAutoencoderCommand : Command<TrainAutoencoderCommand.Se
         }
         if (s.Export is not null)
         {
-            var (mean, std) = AutoencoderEvaluation.LatentStats(model, train, s.StatsClips, StatsSeed);
+            // a frozen encoder keeps the statistics the DiT was trained with (re-measuring could differ in the last bits)
+            var previous = Path.Combine(s.Export, FrameAutoencoderModel.ConfigFileName);
+            var kept = s.FreezeEncoder && File.Exists(previous)
+                ? JsonSerializer.Deserialize<FrameAutoencoderConfig>(File.ReadAllText(previous))
+                : null;
+            var (mean, std) = kept?.LatentsMean is not null
+                ? (kept.LatentsMean, kept.LatentsStd!)
+                : AutoencoderEvaluation.LatentStats(model, train, s.StatsClips, StatsSeed);
             model.SetLatentStats(mean, std);
             model.Save(s.Export, new Dictionary<string, string>
             {

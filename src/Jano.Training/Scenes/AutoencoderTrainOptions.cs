@@ -19,6 +19,8 @@ public sealed record AutoencoderTrainOptions
     public double EdgeWeight { get; init; } = 0.5;
     /// <summary>Weight of the mean squared error, beside the plain L1 loss.</summary>
     public double MseWeight { get; init; } = 1.0;
+    /// <summary>Train the decoder only: the encoder (and so the latent space a DiT was trained on) stays unchanged.</summary>
+    public bool FreezeEncoder { get; init; }
     public long Seed { get; init; } = 1;
     /// <summary>Stop after this much wall time in this call.</summary>
     public TimeSpan MaxTime { get; init; } = TimeSpan.FromMinutes(35);

@@ -13,7 +13,7 @@ namespace Jano.Training.Scenes;
 /// loss = L1 + <see cref="AutoencoderTrainOptions.MseWeight"/>·MSE + <see cref="AutoencoderTrainOptions.EdgeWeight"/>·L1 of
 /// the horizontal and vertical pixel differences; <see cref="CompactAdamW"/>, linear warm-up then cosine decay.
 /// Checkpoints hold the weights, the step and the times (no optimizer moments): resuming restarts the moments under a
-/// short warm-up. Batches depend only on the seed and the step, so a resumed run sees the data an uninterrupted one would.
+/// short warm-up. With <see cref="AutoencoderTrainOptions.FreezeEncoder"/> only the decoder learns. Batches depend only on the seed and the step, so a resumed run sees the data an uninterrupted one would.
 /// </summary>
 public sealed class AutoencoderTrainer : IDisposable
 {
@@ -33,7 +33,10 @@ public sealed class AutoencoderTrainer : IDisposable
         _model = model;
         _source = source;
         _o = options;
-        _opt = new CompactAdamW(model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), (_, p) => p.dim() >= 2, withEma: false)
+        var trained = model.named_parameters()
+            .Where(p => !options.FreezeEncoder || !p.name.StartsWith("encoder.", StringComparison.Ordinal))
+            .Select(p => (p.name, (Tensor)p.parameter));
+        _opt = new CompactAdamW(trained, (_, p) => p.dim() >= 2, withEma: false)
         {
             WeightDecay = options.WeightDecay,
         };
@@ -117,7 +120,12 @@ public sealed class AutoencoderTrainer : IDisposable
     {
         using var scope = NewDisposeScope();
         var x = torch.tensor(data, [_o.BatchSize, 3, crop, crop]);            // [B, 3, S, S]
-        var y = _model.Decode(_model.Encode(x));                              // [B, 3, S, S]
+        Tensor z;                                                             // [B, z, S/4, S/4]
+        if (_o.FreezeEncoder)
+            using (torch.no_grad()) z = _model.Encode(x);
+        else
+            z = _model.Encode(x);
+        var y = _model.Decode(z);                                             // [B, 3, S, S]
         var diff = y.sub(x);
         var loss = diff.abs().mean();
         if (_o.MseWeight > 0) loss = loss.add(diff.square().mean().mul(_o.MseWeight));
@@ -139,7 +147,7 @@ public sealed class AutoencoderTrainer : IDisposable
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        SafetensorsWriter.Save(path, _opt.Parameters.Select(p => new KeyValuePair<string, Tensor>(p.Name, p.Param.detach())),
+        SafetensorsWriter.Save(path, _model.named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter.detach())),
             new Dictionary<string, string>
             {
                 ["format"] = "compact",

@@ -16,14 +16,15 @@ public static class SceneVideoModel
     /// <summary>Autoencoder sizes: 8 latent channels, channels 64/128, 1 encoder and 2 decoder blocks per resolution.</summary>
     public static FrameAutoencoderConfig Autoencoder { get; } = new();
 
-    /// <summary>DiT sizes: width 160, 6 layers, 4 heads (head dim 40), FFN 640; 2.74M parameters.</summary>
+    /// <summary>DiT sizes: width 160, 6 layers, 4 heads (head dim 40), FFN 512; 2.50M parameters, so a compact checkpoint
+    /// (weights and EMA in fp32) stays at about 20 MB.</summary>
     public static DitConfig Dit { get; } = new()
     {
         InChannels = 8,
         OutChannels = 8,
         Patch = [1, 2, 2],
         Dim = 160,
-        FfnDim = 640,
+        FfnDim = 512,
         NumHeads = 4,
         NumLayers = 6,
     };

@@ -104,6 +104,34 @@ public class ResumeTests
     }
 
     [Fact]
+    public void FrozenEncoderKeepsItsWeights()
+    {
+        var path = TempFile();
+        try
+        {
+            var cfg = new FrameAutoencoderConfig { LatentChannels = 4, Channels = [8, 16], NormGroups = 4, DecoderBlocks = 1 };
+            var source = new SceneSource(TrainingTestData.TinyItems(), SceneSplit.Train, frames: 2, side: 16);
+            using var model = new FrameAutoencoderModel(cfg);
+            model.InitializeWeights(4);
+            var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+            var options = new AutoencoderTrainOptions { BatchSize = 2, CropSize = 8, MaxSteps = 2, WarmupSteps = 1, FreezeEncoder = true };
+            using (var trainer = new AutoencoderTrainer(model, source, options)) trainer.Train(path);
+            bool decoderMoved = false;
+            foreach (var (name, p) in model.named_parameters())
+            {
+                if (name.StartsWith("encoder.", StringComparison.Ordinal)) Assert.True(TestModels.BitEqual(p, before[name]), name);
+                else decoderMoved |= !TestModels.BitEqual(p, before[name]);
+            }
+            Assert.True(decoderMoved, "the decoder learns");
+            foreach (var t in before.Values) t.Dispose();
+        }
+        finally
+        {
+            if (File.Exists(path)) File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void NonFiniteGradientMakesNoUpdate()
     {
         using var p = nn.Parameter(torch.ones(3));
