@@ -48,6 +48,9 @@ public sealed class FlowTrainer : IDisposable
     /// <summary>Optimizer steps taken so far (across resumes).</summary>
     public int Step { get; private set; }
 
+    /// <summary>Steps of this process whose gradient was not finite (no update was made; the step still counts).</summary>
+    public int SkippedSteps { get; private set; }
+
     /// <summary>Smoothed loss.</summary>
     public double LossEma { get; private set; } = double.NaN;
 
@@ -85,7 +88,7 @@ public sealed class FlowTrainer : IDisposable
             double loss = TrainStep(buffer, labels, shape, rng.Next());
             Step++;
             ran++;
-            LossEma = double.IsNaN(LossEma) ? loss : 0.98 * LossEma + 0.02 * loss;
+            if (double.IsFinite(loss)) LossEma = double.IsNaN(LossEma) ? loss : 0.98 * LossEma + 0.02 * loss;
             ElapsedSeconds += stepWatch.Elapsed.TotalSeconds;
             WallSeconds = wallBase + wall.Elapsed.TotalSeconds;
             CpuSeconds = cpuBase + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
@@ -144,6 +147,12 @@ public sealed class FlowTrainer : IDisposable
             int t = Step + 1, tm = Step - _momentOrigin + 1;
             double lr = LearningRate(Step);
             double norm = Math.Sqrt(_state.Sum(st => st.Param.grad is null ? 0 : st.Param.grad.square().sum().item<float>()));
+            if (!double.IsFinite(norm))
+            {
+                // a non-finite gradient makes no update: weights, moments and EMA stay as they are
+                SkippedSteps++;
+                return lossValue;
+            }
             double clip = norm > _o.GradClip ? _o.GradClip / (norm + 1e-6) : 1.0;
             double bc1 = 1 - Math.Pow(_o.Beta1, tm), bc2 = 1 - Math.Pow(_o.Beta2, tm);
             double emaDecay = EmaDecayAt(t);

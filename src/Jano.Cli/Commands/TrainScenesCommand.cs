@@ -119,7 +119,8 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
                 }
             }, cancellationToken);
             AnsiConsole.MarkupLine($"stopped at step {trainer.Step} (loss_ema {F(trainer.LossEma, "F4")}, {F(trainer.WallSeconds / 60, "F1")} min wall, " +
-                                   $"{F(trainer.CpuSeconds / 3600, "F2")} CPU-hours in total); checkpoint {Markup.Escape(checkpoint)}");
+                                   $"{F(trainer.CpuSeconds / 3600, "F2")} CPU-hours in total; {trainer.SkippedSteps} step(s) skipped for a non-finite gradient); " +
+                                   $"checkpoint {Markup.Escape(checkpoint)}");
         }
         trainer.ApplyEma();
         model.eval();

@@ -95,7 +95,7 @@ public sealed class AutoencoderTrainer : IDisposable
                 double loss = TrainStep(batch, crop);
                 Step++;
                 ran++;
-                LossEma = double.IsNaN(LossEma) ? loss : 0.98 * LossEma + 0.02 * loss;
+                if (double.IsFinite(loss)) LossEma = double.IsNaN(LossEma) ? loss : 0.98 * LossEma + 0.02 * loss;
                 WallSeconds = wallBase + wall.Elapsed.TotalSeconds;
                 CpuSeconds = cpuBase + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
                 log?.Invoke(new AutoencoderProgress(Step, loss, LossEma, LearningRate(Step - 1), stepWatch.Elapsed.TotalSeconds, WallSeconds, CpuSeconds));

@@ -23,6 +23,41 @@ public class ResumeTests
         }
     }
 
+    /// <summary>Latents that are all NaN: every gradient is non-finite.</summary>
+    private sealed class NaNSource : ISampleSource
+    {
+        public long[] Shape => TestModels.TinyLatent;
+
+        public int Next(Random rng, Span<float> destination)
+        {
+            destination.Fill(float.NaN);
+            return rng.Next(10);
+        }
+    }
+
+    [Fact]
+    public void DitStepWithNonFiniteGradientChangesNothing()
+    {
+        var path = TempFile();
+        try
+        {
+            using var model = TestModels.TinyDit(5);
+            var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+            var options = new TrainOptions { BatchSize = 2, MaxSteps = 2, WarmupSteps = 1, CompactCheckpoints = true };
+            using var trainer = new FlowTrainer(model, new NaNSource(), options);
+            trainer.Train(path);
+            Assert.Equal(2, trainer.Step);
+            Assert.Equal(2, trainer.SkippedSteps);
+            Assert.True(double.IsNaN(trainer.LossEma), "no finite loss was seen");
+            foreach (var (name, p) in model.named_parameters()) Assert.True(TestModels.BitEqual(p, before[name]), name);
+            foreach (var t in before.Values) t.Dispose();
+        }
+        finally
+        {
+            if (File.Exists(path)) File.Delete(path);
+        }
+    }
+
     private static string TempFile() => Path.Combine(Path.GetTempPath(), $"jano-resume-{Guid.NewGuid():N}.safetensors");
 
     [Fact]
