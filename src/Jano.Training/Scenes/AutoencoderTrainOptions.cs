@@ -15,6 +15,8 @@ public sealed record AutoencoderTrainOptions
     /// <summary>Linear learning-rate warm-up after a resume (fresh optimizer moments).</summary>
     public int ResumeWarmupSteps { get; init; } = 50;
     public double WeightDecay { get; init; } = 0.0;
+    /// <summary>Weight of the plain L1 loss.</summary>
+    public double L1Weight { get; init; } = 1.0;
     /// <summary>Weight of the L1 loss on horizontal and vertical pixel differences (edges), beside the plain L1 loss.</summary>
     public double EdgeWeight { get; init; } = 0.5;
     /// <summary>Weight of the mean squared error, beside the plain L1 loss.</summary>
@@ -33,6 +35,7 @@ public sealed record AutoencoderTrainOptions
         if (CropSize < 8 || CropSize % 4 != 0) throw new ArgumentException($"crop size ({CropSize}) must be a multiple of 4 and at least 8");
         if (!(LearningRate > 0)) throw new ArgumentException($"learning rate ({LearningRate}) must be positive");
         if (MaxSteps < 1) throw new ArgumentException($"max steps ({MaxSteps}) must be positive");
-        if (EdgeWeight < 0 || MseWeight < 0) throw new ArgumentException("loss weights must not be negative");
+        if (L1Weight < 0 || EdgeWeight < 0 || MseWeight < 0) throw new ArgumentException("loss weights must not be negative");
+        if (L1Weight + EdgeWeight + MseWeight == 0) throw new ArgumentException("at least one loss weight must be positive");
     }
 }

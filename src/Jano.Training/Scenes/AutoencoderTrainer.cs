@@ -10,7 +10,7 @@ namespace Jano.Training.Scenes;
 
 /// <summary>
 /// Trains a <see cref="FrameAutoencoderModel"/> on random crops of single frames of <see cref="SceneSource"/> clips:
-/// loss = L1 + <see cref="AutoencoderTrainOptions.MseWeight"/>·MSE + <see cref="AutoencoderTrainOptions.EdgeWeight"/>·L1 of
+/// loss = <see cref="AutoencoderTrainOptions.L1Weight"/>·L1 + <see cref="AutoencoderTrainOptions.MseWeight"/>·MSE + <see cref="AutoencoderTrainOptions.EdgeWeight"/>·L1 of
 /// the horizontal and vertical pixel differences; <see cref="CompactAdamW"/>, linear warm-up then cosine decay.
 /// Checkpoints hold the weights, the step and the times (no optimizer moments): resuming restarts the moments under a
 /// short warm-up. With <see cref="AutoencoderTrainOptions.FreezeEncoder"/> only the decoder learns. Batches depend only on the seed and the step, so a resumed run sees the data an uninterrupted one would.
@@ -127,7 +127,7 @@ public sealed class AutoencoderTrainer : IDisposable
             z = _model.Encode(x);
         var y = _model.Decode(z);                                             // [B, 3, S, S]
         var diff = y.sub(x);
-        var loss = diff.abs().mean();
+        var loss = diff.abs().mean().mul(_o.L1Weight);
         if (_o.MseWeight > 0) loss = loss.add(diff.square().mean().mul(_o.MseWeight));
         if (_o.EdgeWeight > 0)
         {
