@@ -20,6 +20,8 @@ public static class CliApp
         ["models"] = null,
         ["train"] = typeof(TrainCommand.Settings),
         ["train-classifier"] = typeof(TrainClassifierCommand.Settings),
+        ["train-autoencoder"] = typeof(TrainAutoencoderCommand.Settings),
+        ["train-scenes"] = typeof(TrainScenesCommand.Settings),
         ["eval"] = typeof(EvalCommand.Settings),
         ["inspect"] = typeof(InspectCommand.Settings),
         ["analyze"] = typeof(AnalyzeCommand.Settings),
@@ -71,6 +73,8 @@ public static class CliApp
                 .WithExample("calibrate", "--model", "fmnist-video", "--threads", "2");
             config.AddCommand<ModelsCommand>("models").WithDescription("List the models and accelerators this build knows.");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a Fashion-MNIST model (rectified flow, resumable checkpoints).");
+            config.AddCommand<TrainAutoencoderCommand>("train-autoencoder").WithDescription("Train the frame autoencoder of the scenes video model (resumable; held-out PSNR, latent statistics).");
+            config.AddCommand<TrainScenesCommand>("train-scenes").WithDescription("Train the scenes latent video DiT (compact resumable checkpoints, sample-grid previews).");
             config.AddCommand<TrainClassifierCommand>("train-classifier").WithDescription("Train the classifier that `jano eval` uses for a model (writes assets/classifiers/).");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model: class accuracy, Fréchet distance, Jano vs full quality, level distribution.");
             config.AddCommand<InspectCommand>("inspect").WithDescription("Check a Wan2.1 checkpoint folder (DiT keys/shapes by header, T5, VAE, tokenizer, config.json) and list what is missing.")

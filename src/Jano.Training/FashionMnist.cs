@@ -36,6 +36,18 @@ public sealed class FashionMnist
         return new FashionMnist(ibytes, lbytes, idims[0]);
     }
 
+    /// <summary>A data set from raw arrays (28·28 bytes per image, labels 0..9), e.g. tiny synthetic sets in tests.</summary>
+    /// <exception cref="ArgumentException">The array lengths disagree or a label is outside 0..9.</exception>
+    public static FashionMnist FromArrays(byte[] images, byte[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (images.LongLength != (long)labels.Length * Side * Side)
+            throw new ArgumentException($"{images.LongLength} pixel bytes for {labels.Length} labels; expected {labels.Length * Side * Side}", nameof(images));
+        if (labels.Any(l => l > 9)) throw new ArgumentException("labels must be in 0..9", nameof(labels));
+        return new FashionMnist(images, labels, labels.Length);
+    }
+
     /// <summary>Image <paramref name="index"/> as intensities in [0, 1], row-major 28x28.</summary>
     public float[] Intensity(int index)
     {

@@ -14,7 +14,10 @@ namespace Jano.Training;
 /// Rectified-flow training of a <see cref="DitModel"/>: x_σ = (1 − σ)·x0 + σ·ε with σ ~ logit-normal(0, 1),
 /// target velocity ε − x0, MSE loss; AdamW (decoupled weight decay, bias correction) with linear warm-up, gradient
 /// clipping, EMA weights, label dropout to the null class. Checkpoints (weights, EMA, optimizer moments, step) are one
-/// safetensors file written atomically, so training resumes exactly where it stopped.
+/// safetensors file written atomically, so training resumes exactly where it stopped. Compact checkpoints
+/// (<see cref="TrainOptions.CompactCheckpoints"/>: weights, EMA, step, no moments) are half the size; resuming from one
+/// starts fresh moments (bias correction restarted) under a linear learning-rate warm-up of
+/// <see cref="TrainOptions.ResumeWarmupSteps"/> steps.
 /// </summary>
 public sealed class FlowTrainer : IDisposable
 {
@@ -22,6 +25,8 @@ public sealed class FlowTrainer : IDisposable
     private readonly ISampleSource _source;
     private readonly TrainOptions _o;
     private readonly List<(string Name, Tensor Param, Tensor M, Tensor V, Tensor Ema, bool Decay)> _state = new();
+    private int _momentOrigin;      // step at which the moments were (re)started
+    private int _resumeStep = -1;   // step of the last compact resume (-1: none), start of the resume warm-up
 
     public FlowTrainer(DitModel model, ISampleSource source, TrainOptions options)
     {
@@ -43,10 +48,19 @@ public sealed class FlowTrainer : IDisposable
     /// <summary>Optimizer steps taken so far (across resumes).</summary>
     public int Step { get; private set; }
 
+    /// <summary>Steps of this process whose gradient was not finite (no update was made; the step still counts).</summary>
+    public int SkippedSteps { get; private set; }
+
     /// <summary>Smoothed loss.</summary>
     public double LossEma { get; private set; } = double.NaN;
 
     public double ElapsedSeconds { get; private set; }
+
+    /// <summary>Wall-clock seconds inside <see cref="Train"/> (across resumes of compact checkpoints).</summary>
+    public double WallSeconds { get; private set; }
+
+    /// <summary>Process CPU seconds (all threads) inside <see cref="Train"/> (across resumes of compact checkpoints).</summary>
+    public double CpuSeconds { get; private set; }
 
     /// <summary>Trains until <see cref="TrainOptions.MaxSteps"/> or <see cref="TrainOptions.MaxTime"/>, checkpointing to
     /// <paramref name="checkpointPath"/> periodically and at the end. Returns the steps run in this call.</summary>
@@ -54,6 +68,8 @@ public sealed class FlowTrainer : IDisposable
     {
         var wall = Stopwatch.StartNew();
         var sinceCheckpoint = Stopwatch.StartNew();
+        double wallBase = WallSeconds, cpuBase = CpuSeconds;
+        var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         int ran = 0;
         _model.train();
         var shape = _source.Shape;
@@ -63,7 +79,7 @@ public sealed class FlowTrainer : IDisposable
         while (Step < _o.MaxSteps && wall.Elapsed < _o.MaxTime && !cancel.IsCancellationRequested)
         {
             var stepWatch = Stopwatch.StartNew();
-            var rng = new Random(HashCode.Combine(_o.Seed, Step));
+            var rng = new Random(StepSeed.For(_o.Seed, Step));
             for (int b = 0; b < _o.BatchSize; b++)
             {
                 int label = _source.NextSample(rng, buffer.AsSpan((int)(b * per), (int)per));
@@ -72,16 +88,20 @@ public sealed class FlowTrainer : IDisposable
             double loss = TrainStep(buffer, labels, shape, rng.Next());
             Step++;
             ran++;
-            LossEma = double.IsNaN(LossEma) ? loss : 0.98 * LossEma + 0.02 * loss;
+            if (double.IsFinite(loss)) LossEma = double.IsNaN(LossEma) ? loss : 0.98 * LossEma + 0.02 * loss;
             ElapsedSeconds += stepWatch.Elapsed.TotalSeconds;
-            log?.Invoke(new TrainProgress(Step, loss, LossEma, LearningRate(Step), stepWatch.Elapsed.TotalSeconds));
+            WallSeconds = wallBase + wall.Elapsed.TotalSeconds;
+            CpuSeconds = cpuBase + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+            log?.Invoke(new TrainProgress(Step, loss, LossEma, LearningRate(Step - 1), stepWatch.Elapsed.TotalSeconds, WallSeconds, CpuSeconds));
             if (sinceCheckpoint.Elapsed >= _o.CheckpointEvery)
             {
-                SaveCheckpoint(checkpointPath);
+                Save(checkpointPath);
                 sinceCheckpoint.Restart();
             }
         }
-        SaveCheckpoint(checkpointPath);
+        WallSeconds = wallBase + wall.Elapsed.TotalSeconds;
+        CpuSeconds = cpuBase + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+        Save(checkpointPath);
         _model.eval();
         return ran;
     }
@@ -90,7 +110,20 @@ public sealed class FlowTrainer : IDisposable
     /// dominated by the initialisation.</summary>
     public double EmaDecayAt(int t) => Math.Min(_o.EmaDecay, (1.0 + t) / (10.0 + t));
 
-    private double LearningRate(int step) => _o.LearningRate * Math.Min(1.0, (step + 1.0) / Math.Max(1, _o.WarmupSteps));
+    /// <summary>Learning rate of the update that step <paramref name="step"/> (0-based) makes: the warm-up from step 0, times the
+    /// resume warm-up after a compact resume.</summary>
+    public double LearningRate(int step)
+    {
+        double lr = _o.LearningRate * Math.Min(1.0, (step + 1.0) / Math.Max(1, _o.WarmupSteps));
+        if (_resumeStep >= 0) lr *= Math.Min(1.0, (step - _resumeStep + 1.0) / Math.Max(1, _o.ResumeWarmupSteps));
+        return lr;
+    }
+
+    private void Save(string path)
+    {
+        if (_o.CompactCheckpoints) SaveCompact(path);
+        else SaveCheckpoint(path);
+    }
 
     private double TrainStep(float[] data, long[] labels, long[] shape, int noiseSeed)
     {
@@ -111,11 +144,17 @@ public sealed class FlowTrainer : IDisposable
         double lossValue = loss.item<float>();
         using (torch.no_grad())
         {
-            int t = Step + 1;
+            int t = Step + 1, tm = Step - _momentOrigin + 1;
             double lr = LearningRate(Step);
             double norm = Math.Sqrt(_state.Sum(st => st.Param.grad is null ? 0 : st.Param.grad.square().sum().item<float>()));
+            if (!double.IsFinite(norm))
+            {
+                // a non-finite gradient makes no update: weights, moments and EMA stay as they are
+                SkippedSteps++;
+                return lossValue;
+            }
             double clip = norm > _o.GradClip ? _o.GradClip / (norm + 1e-6) : 1.0;
-            double bc1 = 1 - Math.Pow(_o.Beta1, t), bc2 = 1 - Math.Pow(_o.Beta2, t);
+            double bc1 = 1 - Math.Pow(_o.Beta1, tm), bc2 = 1 - Math.Pow(_o.Beta2, tm);
             double emaDecay = EmaDecayAt(t);
             foreach (var (_, p, m, v, ema, decay) in _state)
             {
@@ -171,6 +210,53 @@ public sealed class FlowTrainer : IDisposable
         Step = int.Parse(file.Metadata["step"], CultureInfo.InvariantCulture);
         ElapsedSeconds = double.Parse(file.Metadata["elapsed_s"], CultureInfo.InvariantCulture);
         LossEma = double.Parse(file.Metadata["loss_ema"], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Writes the compact checkpoint: weights, EMA weights, step and times, no optimizer moments.</summary>
+    public void SaveCompact(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        foreach (var (name, p, _, _, ema, _) in _state)
+        {
+            tensors.Add(new("model." + name, p.detach()));
+            tensors.Add(new("ema." + name, ema));
+        }
+        SafetensorsWriter.Save(path, tensors, new Dictionary<string, string>
+        {
+            ["format"] = "compact",
+            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
+            ["elapsed_s"] = ElapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
+            ["wall_s"] = WallSeconds.ToString("R", CultureInfo.InvariantCulture),
+            ["cpu_s"] = CpuSeconds.ToString("R", CultureInfo.InvariantCulture),
+            ["loss_ema"] = LossEma.ToString("R", CultureInfo.InvariantCulture),
+            ["config"] = JsonSerializer.Serialize(_model.Config),
+            ["options"] = JsonSerializer.Serialize(_o with { MaxTime = TimeSpan.Zero, CheckpointEvery = TimeSpan.Zero }),
+        });
+    }
+
+    /// <summary>Restores a compact checkpoint written by <see cref="SaveCompact"/> (strict): weights and EMA exactly, the
+    /// step and times; the optimizer moments start at zero and the learning rate warms up again from this step.</summary>
+    public void LoadCompact(string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        using var _ = torch.no_grad();
+        foreach (var (name, p, m, v, ema, _) in _state)
+        {
+            file.ReadInto("model." + name, p);
+            file.ReadInto("ema." + name, ema);
+            m.zero_();
+            v.zero_();
+        }
+        var meta = file.Metadata;
+        Step = int.Parse(meta["step"], CultureInfo.InvariantCulture);
+        ElapsedSeconds = double.Parse(meta["elapsed_s"], CultureInfo.InvariantCulture);
+        WallSeconds = meta.TryGetValue("wall_s", out var w) ? double.Parse(w, CultureInfo.InvariantCulture) : ElapsedSeconds;
+        CpuSeconds = meta.TryGetValue("cpu_s", out var c) ? double.Parse(c, CultureInfo.InvariantCulture) : 0;
+        LossEma = double.Parse(meta["loss_ema"], CultureInfo.InvariantCulture);
+        _momentOrigin = Step;
+        _resumeStep = Step;
     }
 
     /// <summary>Writes the EMA weights under the model's own state_dict keys (what ships).</summary>

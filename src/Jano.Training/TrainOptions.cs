@@ -22,6 +22,10 @@ public sealed record TrainOptions
     public TimeSpan MaxTime { get; init; } = TimeSpan.FromMinutes(90);
     /// <summary>Write a resumable checkpoint this often.</summary>
     public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromMinutes(20);
+    /// <summary>Write compact checkpoints (weights and EMA, no optimizer moments) instead of full ones.</summary>
+    public bool CompactCheckpoints { get; init; }
+    /// <summary>Linear learning-rate warm-up, in steps, after resuming from a compact checkpoint (fresh moments).</summary>
+    public int ResumeWarmupSteps { get; init; } = 100;
 
     public void Validate()
     {
