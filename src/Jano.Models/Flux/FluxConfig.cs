@@ -72,6 +72,56 @@ public sealed record FluxConfig
     /// <summary>All blocks that run attention: double then single (the layer indices the seam sees).</summary>
     [JsonIgnore] public int TotalBlocks => Depth + DepthSingleBlocks;
 
+    /// <summary>
+    /// The config of an official-layout checkpoint from its tensor shapes (key → shape): widths from <c>img_in</c>,
+    /// <c>txt_in</c>, <c>vector_in</c> and <c>final_layer.linear</c>; head dim from the QK-norm scales; MLP ratio from
+    /// <c>img_mlp.0</c>; block counts from the highest block indices; guidance and qkv bias from the keys' presence. RoPE axes
+    /// are the released [16, 56, 56] (head dim 128 only; other head dims need an explicit config), θ 10000; T5 length 512 with
+    /// guidance, 256 without. Throws <see cref="ArgumentException"/> naming a missing key.
+    /// </summary>
+    public static FluxConfig FromCheckpointShapes(IReadOnlyDictionary<string, long[]> shapes)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        long[] Shape(string key) => shapes.TryGetValue(key, out var s) ? s : throw new ArgumentException($"FLUX checkpoint has no '{key}'");
+        int Count(string prefix) => shapes.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(k => k[prefix.Length..].Split('.')[0]).Select(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i + 1 : 0)
+            .DefaultIfEmpty(0).Max();
+        var imgIn = Shape("img_in.weight");
+        int hidden = (int)imgIn[0];
+        int headDim = (int)Shape("double_blocks.0.img_attn.norm.query_norm.scale")[0];
+        if (headDim != 128) throw new ArgumentException($"FLUX checkpoint has head dim {headDim}: its RoPE axes are unknown, give a config.json");
+        bool guidance = shapes.ContainsKey("guidance_in.in_layer.weight");
+        var cfg = new FluxConfig
+        {
+            InChannels = (int)imgIn[1],
+            OutChannels = (int)Shape("final_layer.linear.weight")[0],
+            VecInDim = (int)Shape("vector_in.in_layer.weight")[1],
+            ContextInDim = (int)Shape("txt_in.weight")[1],
+            HiddenSize = hidden,
+            MlpRatio = (double)Shape("double_blocks.0.img_mlp.0.weight")[0] / hidden,
+            NumHeads = hidden / headDim,
+            Depth = Count("double_blocks."),
+            DepthSingleBlocks = Count("single_blocks."),
+            AxesDim = [16, 56, 56],
+            Theta = 10_000,
+            QkvBias = shapes.ContainsKey("double_blocks.0.img_attn.qkv.bias"),
+            GuidanceEmbed = guidance,
+            T5MaxLength = guidance ? 512 : 256,
+        };
+        cfg.Validate();
+        return cfg;
+    }
+
+    /// <summary>Value equality, <see cref="AxesDim"/> compared element by element.</summary>
+    public bool Equals(FluxConfig? other) =>
+        other is not null && InChannels == other.InChannels && OutChannels == other.OutChannels && VecInDim == other.VecInDim
+        && ContextInDim == other.ContextInDim && HiddenSize == other.HiddenSize && MlpRatio.Equals(other.MlpRatio) && NumHeads == other.NumHeads
+        && Depth == other.Depth && DepthSingleBlocks == other.DepthSingleBlocks && AxesDim.SequenceEqual(other.AxesDim) && Theta == other.Theta
+        && QkvBias == other.QkvBias && GuidanceEmbed == other.GuidanceEmbed && T5MaxLength == other.T5MaxLength;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(HiddenSize, NumHeads, Depth, DepthSingleBlocks, GuidanceEmbed, AxesDim.Length > 0 ? AxesDim[0] : 0);
+
     /// <summary>Throws <see cref="ArgumentException"/> with an exact message for the first violated invariant.</summary>
     public void Validate()
     {

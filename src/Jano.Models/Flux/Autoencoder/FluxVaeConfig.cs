@@ -28,6 +28,47 @@ public sealed record FluxVaeConfig
     /// <summary>Spatial downsampling factor 2^(levels − 1) (8 for the released VAE).</summary>
     [JsonIgnore] public int Downsampling => 1 << (ChMult.Length - 1);
 
+    /// <summary>
+    /// The config of an official-layout autoencoder from its tensor shapes (key → shape): base width and input channels from
+    /// <c>encoder.conv_in</c>, level widths from each <c>encoder.down.N.block.0.conv1</c>, blocks per level from
+    /// <c>encoder.down.0.block.M</c>, latent channels from <c>encoder.conv_out</c> (mean and log-variance), output channels from
+    /// <c>decoder.conv_out</c>; scale and shift are FLUX's. Throws <see cref="ArgumentException"/> naming a missing key.
+    /// </summary>
+    public static FluxVaeConfig FromCheckpointShapes(IReadOnlyDictionary<string, long[]> shapes)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        long[] Shape(string key) => shapes.TryGetValue(key, out var s) ? s : throw new ArgumentException($"FLUX VAE checkpoint has no '{key}'");
+        var convIn = Shape("encoder.conv_in.weight");
+        int ch = (int)convIn[0];
+        int levels = 0;
+        while (shapes.ContainsKey($"encoder.down.{levels.ToString(System.Globalization.CultureInfo.InvariantCulture)}.block.0.conv1.weight")) levels++;
+        if (levels == 0) throw new ArgumentException("FLUX VAE checkpoint has no 'encoder.down.0.block.0.conv1.weight'");
+        var mult = Enumerable.Range(0, levels)
+            .Select(i => (int)Shape($"encoder.down.{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}.block.0.conv1.weight")[0] / ch).ToArray();
+        int blocks = 0;
+        while (shapes.ContainsKey($"encoder.down.0.block.{blocks.ToString(System.Globalization.CultureInfo.InvariantCulture)}.conv1.weight")) blocks++;
+        var cfg = new FluxVaeConfig
+        {
+            InChannels = (int)convIn[1],
+            Ch = ch,
+            OutCh = (int)Shape("decoder.conv_out.weight")[0],
+            ChMult = mult,
+            NumResBlocks = blocks,
+            ZChannels = (int)Shape("encoder.conv_out.weight")[0] / 2,
+        };
+        cfg.Validate();
+        return cfg;
+    }
+
+    /// <summary>Value equality, <see cref="ChMult"/> compared element by element.</summary>
+    public bool Equals(FluxVaeConfig? other) =>
+        other is not null && Resolution == other.Resolution && InChannels == other.InChannels && Ch == other.Ch && OutCh == other.OutCh
+        && ChMult.SequenceEqual(other.ChMult) && NumResBlocks == other.NumResBlocks && ZChannels == other.ZChannels
+        && ScaleFactor.Equals(other.ScaleFactor) && ShiftFactor.Equals(other.ShiftFactor);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Ch, ChMult.Length, NumResBlocks, ZChannels);
+
     /// <summary>Throws <see cref="ArgumentException"/> with an exact message for the first violated invariant.</summary>
     public void Validate()
     {
