@@ -6,7 +6,7 @@
 set -euo pipefail
 
 base=(patchelf gcc g++ ffmpeg dataset-fashion-mnist)
-python=(python3 python3-torch python3-scipy python3-skimage python3-sentencepiece)
+python=(python3 python3-torch python3-scipy python3-skimage python3-sentencepiece python3-regex)
 
 want=("${base[@]}")
 for arg in "$@"; do

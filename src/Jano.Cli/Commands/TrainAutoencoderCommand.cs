@@ -220,7 +220,7 @@ public sealed class TrainAutoencoderCommand : Command<TrainAutoencoderCommand.Se
         var captions = new List<string?>();
         for (int i = 0; i < 4; i++)
         {
-            heldOut.Next(rng, buffer);
+            heldOut.NextSample(rng, buffer);
             var x = torch.tensor(buffer, [1, .. heldOut.Shape]);
             rows.Add(x[0]);
             rows.Add(model.DecodeVideo(model.EncodeVideo(x))[0]);

@@ -26,7 +26,7 @@ public sealed record FrameAutoencoderConfig
     [JsonPropertyName("latents_std")] public double[]? LatentsStd { get; init; }
 
     /// <summary>Spatial reduction factor (frame side / latent side).</summary>
-    [JsonIgnore] public int Downsample => 4;
+    public static int Downsample => 4;
 
     /// <summary>Throws <see cref="ArgumentException"/> with an exact message for the first violated invariant.</summary>
     public void Validate()

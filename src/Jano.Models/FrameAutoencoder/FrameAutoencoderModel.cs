@@ -149,8 +149,8 @@ public sealed class FrameAutoencoderModel : nn.Module
     {
         if (frames.dim() != 4 || frames.shape[1] != _cfg.InChannels)
             throw new ArgumentException($"expected frames [B, {_cfg.InChannels}, H, W], got [{string.Join(", ", frames.shape)}]");
-        if (frames.shape[2] % _cfg.Downsample != 0 || frames.shape[3] % _cfg.Downsample != 0)
-            throw new ArgumentException($"frame size {frames.shape[2]}x{frames.shape[3]} is not a multiple of {_cfg.Downsample}");
+        if (frames.shape[2] % FrameAutoencoderConfig.Downsample != 0 || frames.shape[3] % FrameAutoencoderConfig.Downsample != 0)
+            throw new ArgumentException($"frame size {frames.shape[2]}x{frames.shape[3]} is not a multiple of {FrameAutoencoderConfig.Downsample}");
     }
 
     /// <summary>Writes <c>model.safetensors</c> and <c>config.json</c> into <paramref name="folder"/> (atomically, each).</summary>

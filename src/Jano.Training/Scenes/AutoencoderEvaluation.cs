@@ -22,7 +22,7 @@ public static class AutoencoderEvaluation
         using var noGrad = torch.no_grad();
         for (int i = 0; i < clips; i++)
         {
-            source.Next(rng, buffer);
+            source.NextSample(rng, buffer);
             using var scope = NewDisposeScope();
             var x = torch.tensor(buffer, [1, .. source.Shape]);               // [1, 3, T, H, W]
             var y = model.DecodeVideo(model.EncodeVideo(x));                  // [1, 3, T, H, W]
@@ -56,7 +56,7 @@ public static class AutoencoderEvaluation
         using var noGrad = torch.no_grad();
         for (int i = 0; i < clips; i++)
         {
-            source.Next(rng, buffer);
+            source.NextSample(rng, buffer);
             using var scope = NewDisposeScope();
             var x = torch.tensor(buffer, [1, .. source.Shape]);               // [1, 3, T, H, W]
             var frames = x.squeeze(0).transpose(0, 1);                       // [T, 3, H, W]

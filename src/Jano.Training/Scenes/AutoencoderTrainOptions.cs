@@ -14,7 +14,7 @@ public sealed record AutoencoderTrainOptions
     public double FinalLearningRateFraction { get; init; } = 0.05;
     /// <summary>Linear learning-rate warm-up after a resume (fresh optimizer moments).</summary>
     public int ResumeWarmupSteps { get; init; } = 50;
-    public double WeightDecay { get; init; } = 0.0;
+    public double WeightDecay { get; init; }
     /// <summary>Weight of the plain L1 loss.</summary>
     public double L1Weight { get; init; } = 1.0;
     /// <summary>Weight of the L1 loss on horizontal and vertical pixel differences (edges), beside the plain L1 loss.</summary>

@@ -28,9 +28,9 @@ public sealed class LatentSceneSource : ISampleSource
     /// <summary>[z, T, side/4, side/4].</summary>
     public long[] Shape => [_autoencoder.Config.LatentChannels, _scenes.Frames, _scenes.Side / 4, _scenes.Side / 4];
 
-    public int Next(Random rng, Span<float> destination)
+    public int NextSample(Random rng, Span<float> destination)
     {
-        int label = _scenes.Next(rng, _pixels);
+        int label = _scenes.NextSample(rng, _pixels);
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         var x = torch.tensor(_pixels, [1, .. _scenes.Shape]);                 // [1, 3, T, H, W]

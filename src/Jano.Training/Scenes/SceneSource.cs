@@ -51,7 +51,7 @@ public sealed class SceneSource : ISampleSource
     /// <summary>[3, T, side, side].</summary>
     public long[] Shape => [3, Frames, Side, Side];
 
-    public int Next(Random rng, Span<float> destination)
+    public int NextSample(Random rng, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(rng);
         var clip = Draw(rng, rng.Next(10));

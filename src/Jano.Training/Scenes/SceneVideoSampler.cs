@@ -1,4 +1,5 @@
 using Jano.Core.Acceleration;
+using Jano.Core.Diffusion;
 using Jano.Core.Sampling;
 using Jano.Models.Dit;
 using Jano.Models.FrameAutoencoder;
@@ -36,16 +37,17 @@ public static class SceneVideoSampler
         var cond = torch.tensor(labels.Select(l => (long)l).ToArray());
         var uncond = torch.full([n], (long)dit.NullClass, dtype: ScalarType.Int64);
         var context = torch.cat([cond, uncond], 0).to(dit.Device);            // [2N]
-        var sampler = new FlowMatchEulerSampler(steps, shift);
-        for (int i = 0; i < sampler.Steps; i++)
+        var condition = DiffusionCondition.ForClasses(context);
+        using var run = Samplers.Create(Samplers.Euler, shift).Start(steps, imageTokens: 0);
+        for (int i = 0; i < run.Schedule.Steps; i++)
         {
             using var stepScope = NewDisposeScope();
-            var t = torch.full([2 * n], sampler.Timestep(i), dtype: ScalarType.Float32, device: dit.Device);
-            var both = dit.Forward(torch.cat([x, x], 0), t, context, NullHooks.Instance).to(ScalarType.Float32); // [2N, C, T, H, W]
+            var t = torch.full([2 * n], run.Schedule.Timesteps[i], dtype: ScalarType.Float32, device: dit.Device);
+            var both = dit.Forward(torch.cat([x, x], 0), t, condition, NullHooks.Instance).to(ScalarType.Float32); // [2N, C, T, H, W]
             var vc = both[..n];
             var vu = both[n..];
             var v = vu.add(vc.sub(vu), alpha: guidance);
-            x = sampler.Step(v, i, x).MoveToOuterDisposeScope();
+            x = run.Advance(v, i, x).MoveToOuterDisposeScope();
         }
         return autoencoder.DecodeVideo(x.cpu()).MoveToOuterDisposeScope();  // [N, 3, T, H, W]
     }

@@ -16,7 +16,7 @@ public class ResumeTests
     {
         public long[] Shape => TestModels.TinyLatent;
 
-        public int Next(Random rng, Span<float> destination)
+        public int NextSample(Random rng, Span<float> destination)
         {
             for (int i = 0; i < destination.Length; i++) destination[i] = (float)(rng.NextDouble() * 2 - 1);
             return rng.Next(10);
@@ -28,7 +28,7 @@ public class ResumeTests
     {
         public long[] Shape => TestModels.TinyLatent;
 
-        public int Next(Random rng, Span<float> destination)
+        public int NextSample(Random rng, Span<float> destination)
         {
             destination.Fill(float.NaN);
             return rng.Next(10);

@@ -9,7 +9,7 @@ public class SceneSourceTests
     private static float[] Clip(SceneSource source, int seed, out int label)
     {
         var buffer = new float[source.Shape.Aggregate(1L, (a, b) => a * b)];
-        label = source.Next(new Random(seed), buffer);
+        label = source.NextSample(new Random(seed), buffer);
         return buffer;
     }
 
