@@ -108,7 +108,7 @@ public static class BenchReport
             : string.Create(Inv, $"Jano >= 2.5x at mean PSNR >= 30 dB: {(ok30.Average(r => r.Speedup) >= 2.5 ? "reached" : "NOT reached")} " +
                                  $"(best setting at >= 30 dB: {ok30.Key.Setting}, {ok30.Average(r => r.Speedup):F2}x at {ok30.Average(r => r.Psnr):F2} dB)"));
 
-        foreach (var variant in new[] { "jano-target", "jano+teacache" })
+        foreach (var variant in new[] { "jano-target", "jano+teacache", "jano+magcache", "jano+easycache" })
         {
             var best = Groups(records.Where(r => r.Method == variant && r.Setting != BenchSettings.OffLabel))
                 .Where(g => g.Average(r => r.Psnr) >= 30).OrderByDescending(g => g.Average(r => r.Speedup)).FirstOrDefault();

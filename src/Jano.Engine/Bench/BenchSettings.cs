@@ -6,17 +6,19 @@ namespace Jano.Engine.Bench;
 /// <summary>
 /// The settings every method runs in <c>jano bench</c>, fixed here in advance: five per method, spanning the authors'
 /// range (step-based settings scaled from the authors' 50-step values to the run's N), plus Jano's own five over
-/// thresholds and intervals (overrides on the model's Jano preset), Jano with a step cache (<c>jano+teacache</c>) and
+/// thresholds and intervals (overrides on the model's Jano preset), Jano with a step cache (<c>jano+teacache</c>, <c>jano+magcache</c>, <c>jano+easycache</c>) and
 /// Jano driven by <c>target_speedup</c> (<c>jano-target</c>). Each method also has an "off" setting that must be
 /// bit-identical to full compute; the bench times it on the first prompt/seed pairs to measure the method's overhead.
 /// </summary>
 public static class BenchSettings
 {
     /// <summary>Methods in report order (full compute is always run and is not listed).</summary>
-    public static IReadOnlyList<string> Methods { get; } = ["jano", "jano+teacache", "jano-target", "teacache", "magcache", "easycache", "pab", "toca", "ras"];
+    public static IReadOnlyList<string> Methods { get; } = ["jano", "jano+teacache", "jano+magcache", "jano+easycache", "jano-target", "teacache", "magcache", "easycache", "pab", "toca", "ras"];
 
     // The one-parameter sweeps of For (the tuple sweeps stay inline next to their labels).
     private static readonly double[] JanoTeaCacheThresholds = [0.05, 0.1, 0.2, 0.3, 0.5];
+    private static readonly double[] JanoMagCacheThresholds = [0.03, 0.06, 0.12, 0.24, 0.48];
+    private static readonly double[] JanoEasyCacheThresholds = [0.025, 0.05, 0.1, 0.2, 0.3];
     private static readonly double[] JanoTargetSpeedups = [1.5, 2.0, 2.5, 3.0, 3.5];
     private static readonly double[] TeaCacheThresholds = [0.05, 0.1, 0.2, 0.4, 0.6];
     private static readonly double[] EasyCacheThresholds = [0.025, 0.05, 0.1, 0.2, 0.3];
@@ -29,18 +31,9 @@ public static class BenchSettings
     public static string AcceleratorName(string method) => method == "jano-target" ? "jano" : method;
 
     /// <summary>Option text of the method's off setting (bit-identical to full compute).</summary>
-    public static string Off(string method) => method switch
-    {
-        "jano" or "jano-target" => "static_interval=0",
-        "jano+teacache" => "static_interval=0,rel_l1_thresh=0",
-        "teacache" => "rel_l1_thresh=0",
-        "magcache" => "magcache_thresh=0",
-        "easycache" => "thresh=0",
-        "pab" => "self_range=1,cross_range=1",
-        "toca" => "fresh_threshold=1,cross_fresh_threshold=1",
-        "ras" => "sample_ratio=1",
-        _ => throw new UsageException($"unknown bench method '{method}'; valid: {string.Join(", ", Methods)}"),
-    };
+    public static string Off(string method) => Methods.Contains(method)
+        ? Catalog.AcceleratorCatalog.Off(AcceleratorName(method))
+        : throw new UsageException($"unknown bench method '{method}'; valid: {string.Join(", ", Methods)}");
 
     /// <summary>Settings per method: a short label and the <c>k=v,...</c> option text.</summary>
     public static IReadOnlyList<(string Label, string Options)> For(string method, int steps)
@@ -57,6 +50,10 @@ public static class BenchSettings
             case "jano+teacache":
                 // the model's Jano preset plus a step cache on its cheap steps
                 return JanoTeaCacheThresholds.Select(t => ($"preset+thr{F(t)}", $"rel_l1_thresh={F(t)}")).ToArray();
+            case "jano+magcache":
+                return JanoMagCacheThresholds.Select(t => ($"preset+thr{F(t)}", $"magcache_thresh={F(t)}")).ToArray();
+            case "jano+easycache":
+                return JanoEasyCacheThresholds.Select(t => ($"preset+thr{F(t)}", $"thresh={F(t)}")).ToArray();
             case "jano-target":
                 return JanoTargetSpeedups.Select(t => ($"target{F(t)}x", $"target_speedup={F(t)}")).ToArray();
             case "teacache":

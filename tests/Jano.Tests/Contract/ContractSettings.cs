@@ -14,10 +14,10 @@ public static class ContractSettings
     {
         ["none"] = "",
         ["jano"] = "",
-        ["jano+teacache"] = "rel_l1_thresh=0.6",
+        ["jano+teacache"] = "rel_l1_thresh=0.7",
         ["jano+magcache"] = "magcache_k=2",
         ["jano+easycache"] = "thresh=2",
-        ["teacache"] = "rel_l1_thresh=0.6",
+        ["teacache"] = "rel_l1_thresh=0.8",
         ["magcache"] = "magcache_k=3",
         ["easycache"] = "warmup_steps=3,thresh=2",
         ["pab"] = "warmup_steps=2,cooldown_steps=2,layer_interval=1,self_range=3,cross_range=4",
