@@ -1,4 +1,5 @@
 using Jano.Core.Acceleration;
+using Jano.Acceleration.JanoMethod;
 
 namespace Jano.Acceleration.JanoCombo;
 
@@ -21,7 +22,7 @@ public sealed class JanoStepCacheAccelerator : IAccelerator
 
     /// <summary>Jano's checks (the step cache's rule depends on no model or run size).</summary>
     public void Validate(TransformerDescriptor model, int steps, IReadOnlyList<GuidanceBranch> branches) =>
-        ComboOptions.Jano.Validate(steps, model.LatentShape[1], model.Patch);
+        new JanoAccelerator(ComboOptions.Jano).Validate(model, steps, branches);
 
     public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan)
     {

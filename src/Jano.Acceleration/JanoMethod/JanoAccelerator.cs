@@ -18,8 +18,12 @@ public sealed class JanoAccelerator : IAccelerator
     public IReadOnlyList<KeyValuePair<string, string>> Options => JanoOptions.ToPairs();
 
     /// <summary>The schedule must fit the run (warm-up + cool-down &lt; steps) and the analysis block the latent and patch.</summary>
-    public void Validate(TransformerDescriptor model, int steps, IReadOnlyList<GuidanceBranch> branches) =>
+    public void Validate(TransformerDescriptor model, int steps, IReadOnlyList<GuidanceBranch> branches)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         JanoOptions.Validate(steps, model.LatentShape[1], model.Patch);
+        Core.Options.RequestLimits.AnalysisBlock(JanoOptions.AnalyzeBlockSize, model.LatentShape[1], model.LatentShape[2], model.LatentShape[3]);
+    }
 
     public IAcceleratorSession Begin(TransformerDescriptor model, GenerationPlan plan) => new JanoSession(JanoOptions, model, plan);
 }

@@ -122,7 +122,7 @@ public sealed class JanoModelTests
         using var model = JanoModel.Load("fmnist-image");
         Assert.Contains("not a multiple of the model's patch", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Width = 30, Height = 30 })).Message, StringComparison.Ordinal);
         Assert.Contains("give both width and height", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Width = 32 })).Message, StringComparison.Ordinal);
-        Assert.Contains("steps (0) must be at least 1", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Steps = 0 })).Message, StringComparison.Ordinal);
+        Assert.Contains("--steps (0) must be between 1 and", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Steps = 0 })).Message, StringComparison.Ordinal);
         Assert.Contains("must be less than steps (5)", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Accelerator = "jano", Steps = 5 })).Message, StringComparison.Ordinal);
         Assert.Contains("unknown sampler 'ddim'", Assert.Throws<UsageException>(() => model.Generate(new JanoRequest("bag") { Sampler = "ddim" })).Message, StringComparison.Ordinal);
         model.Dispose();
