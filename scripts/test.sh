@@ -30,9 +30,11 @@ fi
 warnings="$(grep -E ': warning ' "$results/build.log" | sort -u | wc -l)"
 echo "build: ok in $((SECONDS - start))s, $warnings distinct warning(s) (TestResults/build.log)"
 
-echo "test: dotnet test tests/Jano.Tests -c Release --no-build"
+# Without arguments the soak test (scripts/soak.sh, outside CI) is left out.
+if [ $# -eq 0 ]; then test_args=(--filter "Category!=Soak"); else test_args=("$@"); fi
+echo "test: dotnet test tests/Jano.Tests -c Release --no-build ${test_args[*]}"
 dotnet test tests/Jano.Tests -c Release --no-build --nologo \
-  --logger "trx;LogFileName=jano-tests.trx" --results-directory "$results" "$@" </dev/null
+  --logger "trx;LogFileName=jano-tests.trx" --results-directory "$results" "${test_args[@]}" </dev/null
 rc=$?
 
 shopt -s nullglob
