@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
+using Xunit;
 using Xunit.Abstractions;
 
 namespace Jano.Tests.Soak;
