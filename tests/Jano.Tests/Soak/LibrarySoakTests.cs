@@ -18,6 +18,7 @@ namespace Jano.Tests.Soak;
 public sealed class LibrarySoakTests(ITestOutputHelper output)
 {
     private const int Generations = 100;
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     [Fact]
     public void Hundred_generations_leave_no_tensor_and_a_flat_resident_set()
@@ -50,7 +51,7 @@ public sealed class LibrarySoakTests(ITestOutputHelper output)
             rss_mib_last = rssMiB[^1],
             rss_slope_mib_per_generation_after_10 = slope,
         };
-        string json = JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true });
+        string json = JsonSerializer.Serialize(figures, Indented);
         output.WriteLine(json);
         var dir = Path.Combine(Eval.EvalClassifierTests.RepoRoot, "TestResults");
         Directory.CreateDirectory(dir);
