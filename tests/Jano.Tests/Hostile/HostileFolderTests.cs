@@ -27,19 +27,7 @@ public sealed class HostileFolderTests : IDisposable
 
     private string Out => Path.Combine(_root, "out");
 
-    private string MakeFolder()
-    {
-        var dir = Folder;
-        Directory.CreateDirectory(Path.Combine(dir, "google", "umt5-xxl"));
-        File.WriteAllText(Path.Combine(dir, InspectJob.ConfigFile), JsonSerializer.Serialize(WanFixtures.TinyConfig));
-        File.Copy(WanFixtures.PathOf("dit-tiny.safetensors"), Path.Combine(dir, InspectJob.DitFile));
-        File.Copy(WanFixtures.PathOf("vae-tiny.pth"), Path.Combine(dir, InspectJob.VaeFile));
-        File.Copy(WanFixtures.PathOf("spm-tiny.model"), Path.Combine(dir, "google", "umt5-xxl", "spiece.model"));
-        manual_seed(11);
-        using (var t5 = new UmT5Encoder(UmT5Config.Tiny with { Vocab = 569 }))
-            WanTestPthWriter.Write(Path.Combine(dir, InspectJob.T5File), t5.state_dict().Select(kv => (kv.Key, kv.Value)));
-        return dir;
-    }
+    private string MakeFolder() => WanTinyFolder.Create(_root, "wan");
 
     private static void SetConfig(string dir, Func<string, string> change)
     {

@@ -109,17 +109,5 @@ public sealed class LibraryCliIdentityTests : IDisposable
         Assert.Equal(5, result.Frames.Count);
     }
 
-    private string MakeTinyWanFolder()
-    {
-        var dir = Path.Combine(_root, "Wan2.1-T2V-tiny");
-        Directory.CreateDirectory(Path.Combine(dir, "google", "umt5-xxl"));
-        File.WriteAllText(Path.Combine(dir, InspectJob.ConfigFile), JsonSerializer.Serialize(WanFixtures.TinyConfig));
-        File.Copy(WanFixtures.PathOf("dit-tiny.safetensors"), Path.Combine(dir, InspectJob.DitFile));
-        File.Copy(WanFixtures.PathOf("vae-tiny.pth"), Path.Combine(dir, InspectJob.VaeFile));
-        File.Copy(WanFixtures.PathOf("spm-tiny.model"), Path.Combine(dir, "google", "umt5-xxl", "spiece.model"));
-        torch.manual_seed(11);
-        using (var t5 = new UmT5Encoder(UmT5Config.Tiny with { Vocab = 569 }))
-            WanTestPthWriter.Write(Path.Combine(dir, InspectJob.T5File), t5.state_dict().Select(kv => (kv.Key, kv.Value)));
-        return dir;
-    }
+    private string MakeTinyWanFolder() => WanTinyFolder.Create(_root);
 }

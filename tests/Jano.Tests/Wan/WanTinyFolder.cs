@@ -9,9 +9,9 @@ namespace Jano.Tests.Wan;
 /// written as a torch zip .pth, the tiny VAE .pth and the test SentencePiece model.</summary>
 internal static class WanTinyFolder
 {
-    public static string Create(string root)
+    public static string Create(string root, string name = "Wan2.1-T2V-tiny")
     {
-        var dir = Path.Combine(root, "Wan2.1-T2V-tiny");
+        var dir = Path.Combine(root, name);
         Directory.CreateDirectory(Path.Combine(dir, "google", "umt5-xxl"));
         File.WriteAllText(Path.Combine(dir, InspectJob.ConfigFile), JsonSerializer.Serialize(WanFixtures.TinyConfig));
         File.Copy(WanFixtures.PathOf("dit-tiny.safetensors"), Path.Combine(dir, InspectJob.DitFile));
