@@ -142,6 +142,39 @@ public static class GroundTruth
         return means;
     }
 
+    /// <summary>
+    /// Stale-velocity error of each block under a refresh schedule: the mean over steps <c>s = first … last</c> (1-based) of
+    /// the mean |v(s) − v(r(s))| over the block's real cells, where <c>r(s) = lastRefresh[s − 1]</c> is the step (≤ s) whose
+    /// output a frozen block would still be using at step s. With Jano's static refreshes (its level-3 steps) this is
+    /// what freezing a block as static costs. Not normalised.
+    /// </summary>
+    /// <returns>One value per block, (t, h, w) row-major.</returns>
+    /// <exception cref="ArgumentException">The step range is empty or outside 1..count, a refresh step is after its step,
+    /// or the outputs differ in shape.</exception>
+    public static double[] StaleError(IReadOnlyList<Tensor> velocities, (int T, int H, int W) block, IReadOnlyList<int> lastRefresh, int first, int last)
+    {
+        ArgumentNullException.ThrowIfNull(velocities);
+        ArgumentNullException.ThrowIfNull(lastRefresh);
+        CheckBlock(block);
+        if (first < 1 || last > velocities.Count || first > last || lastRefresh.Count < last)
+            throw new ArgumentException($"step range {first}..{last} is empty or outside 1..{velocities.Count}", nameof(last));
+        using var scope = torch.NewDisposeScope();
+        var acc = torch.zeros(velocities[0].shape, ScalarType.Float64, device: velocities[0].device);
+        for (int s = first; s <= last; s++)
+        {
+            int r = lastRefresh[s - 1];
+            if (r < 1 || r > s) throw new ArgumentException($"refresh step {r} of step {s} is not in 1..{s}", nameof(lastRefresh));
+            if (!velocities[s - 1].shape.SequenceEqual(velocities[0].shape) || !velocities[r - 1].shape.SequenceEqual(velocities[0].shape))
+                throw new ArgumentException("the outputs differ in shape", nameof(velocities));
+            using var inner = torch.NewDisposeScope();
+            acc.add_((velocities[s - 1].detach().to(ScalarType.Float64) - velocities[r - 1].detach().to(ScalarType.Float64)).abs_());
+        }
+        var means = BlockMeans(acc, block);
+        int count = last - first + 1;
+        for (int i = 0; i < means.Length; i++) means[i] /= count;
+        return means;
+    }
+
     // Per-block mean of `values` [C, T, H, W] (float64) over each block's real cells (padding cells add nothing and are
     // not counted), (t, h, w) row-major.
     private static double[] BlockMeans(Tensor values, (int T, int H, int W) block)

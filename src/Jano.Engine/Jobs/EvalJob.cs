@@ -166,6 +166,9 @@ public sealed class EvalJob : IDisposable
         int pairsShown = IsVideo ? 1 : 4;
         int levelSamples = IsVideo ? 3 : classes;
         var clip = new float[frames * plane];
+        var background = _real as IBackgroundReference;
+        var bgFull = new List<double>();
+        var bgJano = new List<double>();
         for (int c = 0; c < classes; c++)
         {
             var row = new List<Frame8>();
@@ -182,7 +185,9 @@ public sealed class EvalJob : IDisposable
                 using var janoOut = pipeline.Decode(jano.Latent);
                 int index = c * k + i;
                 double hitFull = Classify(fullOut, clip, fullFeatures, index * frames, c);
+                if (background is not null) bgFull.Add(background.NearestBackgroundPsnr(clip, frames));   // `clip` holds full's frames
                 double hitJano = Classify(janoOut, clip, janoFeatures, index * frames, c);
+                if (background is not null) bgJano.Add(background.NearestBackgroundPsnr(clip, frames));
                 var fullFrames = FrameConverter.ToFrames(fullOut);
                 var janoFrames = FrameConverter.ToFrames(janoOut);
                 var fullRgb = FrameConverter.ToRgb(fullFrames);
@@ -282,6 +287,9 @@ public sealed class EvalJob : IDisposable
             Threads = _threads,
             Seconds = wall.Elapsed.TotalSeconds,
             Version = RuntimeSettings.Version,
+            BackgroundPsnrFull = background is null ? null : bgFull.Average(),
+            BackgroundPsnrJano = background is null ? null : bgJano.Average(),
+            BackgroundPsnrHeldOut = background?.HeldOutBackgroundPsnr(k, ReferenceSeed + 1),
             Samples = samples,
             Files = files,
         };
@@ -292,8 +300,8 @@ public sealed class EvalJob : IDisposable
         return report;
     }
 
-    // Classifies the decoded frames [C, T, H, W] of a generation (clamped to [-1, 1]), stores their features at
-    // frame offset `at`, returns the fraction assigned to `label`.
+    // Classifies the decoded frames [C, T, H, W] of a generation (clamped to [-1, 1]; left in `buffer` as [T, C, H, W]),
+    // stores their features at frame offset `at`, returns the fraction assigned to `label`.
     private double Classify(Tensor output, float[] buffer, float[] features, int at, int label)
     {
         using (var clamped = output.detach().to(ScalarType.Float32).clamp(-1.0, 1.0).permute(1, 0, 2, 3).contiguous()) // [T, C, H, W]

@@ -7,10 +7,10 @@ namespace Jano.Training.Classifier;
 
 /// <summary>
 /// A small CNN for square frames in [-1, 1] ([N, C, S, S]; 32x32 grey for the Fashion-MNIST models, 64x64 RGB for the
-/// scenes model): frames larger than 32x32 are first average-pooled to 32x32 (S a multiple of 32), then three 3x3
-/// convolutions (C→32→64→64, GELU, 2x2 max pooling after each), a linear layer to a
+/// scenes model): three convolutions with GELU and 2x2 max pooling after each, then a linear layer to a
 /// <see cref="FeatureDim"/>-d feature (GELU), and a linear layer to <see cref="Classes"/> logits. The feature is the
-/// space in which evaluation measures Fréchet distances.
+/// space in which evaluation measures Fréchet distances. Up to 32x32: 3x3 convolutions C→32→64→64. Larger frames (a
+/// multiple of 32): a 5x5 convolution C→32 with stride S/32 (to 32x32), then 3x3 convolutions 32→64→128.
 /// </summary>
 public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
 {
@@ -39,11 +39,11 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
         if (!IsSupportedSide(side)) throw new ArgumentOutOfRangeException(nameof(side), side, "side must be 8, 16, 24, 32 or a multiple of 32");
         Channels = channels;
         Side = side;
-        conv1 = nn.Conv2d(channels, 32, 3, padding: 1);
+        int stride = InputStride(side), top = stride > 1 ? 128 : 64, reduced = side / stride;
+        conv1 = stride > 1 ? nn.Conv2d(channels, 32, 5, stride: stride, padding: 2) : nn.Conv2d(channels, 32, 3, padding: 1);
         conv2 = nn.Conv2d(32, 64, 3, padding: 1);
-        conv3 = nn.Conv2d(64, 64, 3, padding: 1);
-        int pooled = InputPool(side) is var p && p > 1 ? side / p : side;
-        feature = nn.Linear(64 * (pooled / 8) * (pooled / 8), FeatureDim);
+        conv3 = nn.Conv2d(64, top, 3, padding: 1);
+        feature = nn.Linear(top * (reduced / 8) * (reduced / 8), FeatureDim);
         head = nn.Linear(FeatureDim, Classes);
         RegisterComponents();
     }
@@ -63,9 +63,7 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
     {
         CheckInput(x);
         using var scope = NewDisposeScope();
-        int pool = InputPool(Side);
-        var input = pool > 1 ? nn.functional.avg_pool2d(x, pool) : x;       // [N, C, 32, 32]
-        var h = nn.functional.max_pool2d(nn.functional.gelu(conv1.forward(input)), 2);
+        var h = nn.functional.max_pool2d(nn.functional.gelu(conv1.forward(x)), 2);   // [N, 32, 16, 16] (S ≥ 32)
         h = nn.functional.max_pool2d(nn.functional.gelu(conv2.forward(h)), 2);
         h = nn.functional.max_pool2d(nn.functional.gelu(conv3.forward(h)), 2);
         var f = nn.functional.gelu(feature.forward(h.flatten(1)));
@@ -157,8 +155,8 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
 
     private static bool IsSupportedSide(int side) => side is 8 or 16 or 24 or 32 || (side > 32 && side % 32 == 0);
 
-    // Average-pooling factor that brings a frame to 32x32 (1 for 32 and smaller).
-    private static int InputPool(int side) => side > DefaultSide ? side / DefaultSide : 1;
+    // Stride of the first convolution that brings a frame to 32x32 (1 for 32 and smaller).
+    private static int InputStride(int side) => side > DefaultSide ? side / DefaultSide : 1;
 
     private static int MetaInt(IReadOnlyDictionary<string, string> meta, string key, int fallback, string path)
     {

@@ -8,8 +8,9 @@ namespace Jano.Training.Scenes;
 /// Fréchet reference sets use the even- and the odd-indexed test items and the first and the second half of the
 /// held-out background seeds, so they share neither items nor backgrounds.
 /// </summary>
-public sealed class SceneRealFrames : IRealFrames
+public sealed class SceneRealFrames : IRealFrames, IBackgroundReference, IDisposable
 {
+    private BackgroundMatch? _match;
     private readonly string _directory;
     private readonly int _frames;
     private FashionMnist? _test;
@@ -29,6 +30,24 @@ public sealed class SceneRealFrames : IRealFrames
     public int Side => SceneSource.DefaultSide;
 
     private FashionMnist Test => _test ??= FashionMnist.Load(_directory, SceneSplit.HeldOut.ImageSplit);
+
+    private BackgroundMatch Match => _match ??= new BackgroundMatch(SceneSplit.Train, Side);
+
+    public double NearestBackgroundPsnr(float[] frames, int frameCount) => Match.NearestPsnr(frames, frameCount);
+
+    public double HeldOutBackgroundPsnr(int perClass, int seed) => MeanPsnr(new SceneSource(Test, SceneSplit.HeldOut, _frames), perClass, seed);
+
+    // Mean nearest-background PSNR over perClass clips per class of `scenes` (clip i of class c: seed + 1000·c + i).
+    private double MeanPsnr(SceneSource scenes, int perClass, int seed)
+    {
+        var set = SceneFrames.FromClips(scenes, perClass, seed);
+        int clipFloats = _frames * set.Plane, clips = set.Count / _frames;
+        double sum = 0;
+        for (int i = 0; i < clips; i++) sum += Match.NearestPsnr(set.Pixels.AsSpan(i * clipFloats, clipFloats), _frames);
+        return sum / clips;
+    }
+
+    public void Dispose() => _match?.Dispose();
 
     public IFrameSampler TrainSampler() => new SceneFrameSampler(SceneSource.Load(_directory, SceneSplit.Train, _frames));
 
