@@ -4,7 +4,8 @@ namespace Jano.Training.Scenes;
 
 /// <summary>
 /// Frames of fresh random <see cref="SceneSource"/> clips (random class each) for the scenes model's frame classifier:
-/// a batch takes every frame of consecutive clips, the last clip possibly in part; with probability
+/// a batch takes <see cref="FramesPerClip"/> distinct random frames of each of consecutive clips (the frames of a clip are
+/// near-duplicates, so fewer per clip show more items per epoch), the last clip possibly in part; with probability
 /// <see cref="BlurProbability"/> a frame is smoothed by a 3x3 box filter (the autoencoder's reconstructions are a little
 /// softer than the rendered frames). An epoch is <see cref="FramesPerEpoch"/> frames.
 /// </summary>
@@ -14,8 +15,10 @@ public sealed class SceneFrameSampler : IFrameSampler
     private readonly float[] _clip;
     private readonly float[] _frame;
 
-    public SceneFrameSampler(SceneSource scenes, int framesPerEpoch = 60000, double blurProbability = 0.5)
+    public SceneFrameSampler(SceneSource scenes, int framesPerEpoch = 60000, double blurProbability = 0.5, int framesPerClip = 2)
     {
+        if (framesPerClip < 1 || framesPerClip > scenes?.Frames)
+            throw new ArgumentOutOfRangeException(nameof(framesPerClip), framesPerClip, "must be in 1..frames");
         ArgumentNullException.ThrowIfNull(scenes);
         if (framesPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(framesPerEpoch), framesPerEpoch, "must be at least 1");
         if (blurProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(blurProbability), blurProbability, "must be in [0, 1]");
@@ -24,7 +27,10 @@ public sealed class SceneFrameSampler : IFrameSampler
         _frame = new float[3 * scenes.Side * scenes.Side];
         FramesPerEpoch = framesPerEpoch;
         BlurProbability = blurProbability;
+        FramesPerClip = framesPerClip;
     }
+
+    public int FramesPerClip { get; }
 
     public int Channels => 3;
 
@@ -42,9 +48,11 @@ public sealed class SceneFrameSampler : IFrameSampler
         while (b < labels.Length)
         {
             int label = _scenes.NextSample(rng, _clip);
-            for (int f = 0; f < _scenes.Frames && b < labels.Length; f++, b++)
+            var order = Enumerable.Range(0, _scenes.Frames).ToArray();
+            rng.Shuffle(order);
+            for (int i = 0; i < FramesPerClip && b < labels.Length; i++, b++)
             {
-                SceneFrames.CopyFrame(_clip, _scenes.Frames, Side, f, _frame);
+                SceneFrames.CopyFrame(_clip, _scenes.Frames, Side, order[i], _frame);
                 var dst = pixels.Slice(b * plane, plane);
                 if (rng.NextDouble() < BlurProbability) SceneFrames.BoxBlur(_frame, Side, dst);
                 else _frame.CopyTo(dst);

@@ -29,7 +29,7 @@ public class SceneEvalDataTests
     [Fact]
     public void SamplerDrawsWholeClipsOfOneLabelAndBlurIsAnAverage()
     {
-        var sampler = new SceneFrameSampler(new SceneSource(TrainingTestData.TinyItems(), SmallTrain, frames: 4), 100, blurProbability: 0);
+        var sampler = new SceneFrameSampler(new SceneSource(TrainingTestData.TinyItems(), SmallTrain, frames: 4), 100, blurProbability: 0, framesPerClip: 4);
         Assert.Equal((3, 64), (sampler.Channels, sampler.Side));
         var pixels = new float[6 * 3 * 64 * 64];
         var labels = new long[6];
