@@ -118,28 +118,12 @@ public static class GroundTruth
     public static double[] VelocityChange(IReadOnlyList<Tensor> velocities, (int T, int H, int W) block, int first, int last)
     {
         ArgumentNullException.ThrowIfNull(velocities);
-        CheckBlock(block);
         first = Math.Max(first, 2);
         if (last > velocities.Count || first > last)
             throw new ArgumentException($"step range {first}..{last} is empty or outside 2..{velocities.Count}", nameof(last));
-        for (int i = 0; i < velocities.Count; i++)
-        {
-            if (velocities[i] is null) throw new ArgumentException($"output {i} is null", nameof(velocities));
-            CheckLatent(velocities[i], nameof(velocities));
-            if (!velocities[i].shape.SequenceEqual(velocities[0].shape))
-                throw new ArgumentException($"output {i} has shape [{string.Join(",", velocities[i].shape)}], expected [{string.Join(",", velocities[0].shape)}]", nameof(velocities));
-        }
-        using var scope = torch.NewDisposeScope();
-        var acc = torch.zeros(velocities[0].shape, ScalarType.Float64, device: velocities[0].device);
-        for (int s = first; s <= last; s++)
-        {
-            using var inner = torch.NewDisposeScope();
-            acc.add_((velocities[s - 1].detach().to(ScalarType.Float64) - velocities[s - 2].detach().to(ScalarType.Float64)).abs_());
-        }
-        var means = BlockMeans(acc, block);
-        int count = last - first + 1;
-        for (int i = 0; i < means.Length; i++) means[i] /= count;
-        return means;
+        // each step against its predecessor: the stale error of a block refreshed every step
+        var previous = Enumerable.Range(0, velocities.Count).Select(i => Math.Max(1, i)).ToArray();
+        return StaleError(velocities, block, previous, first, last);
     }
 
     /// <summary>
