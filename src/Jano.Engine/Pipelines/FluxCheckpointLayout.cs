@@ -62,6 +62,33 @@ public sealed class FluxCheckpointLayout
         return new FluxCheckpointLayout(root, File.Exists(Path.Combine(root, ModelIndex)));
     }
 
+    /// <summary>True when <paramref name="folder"/> looks like a FLUX.1 folder: a Diffusers folder whose
+    /// <c>model_index.json</c> names a <c>Flux*</c> pipeline class, or an official one holding <c>flux1-dev.safetensors</c>,
+    /// <c>flux1-schnell.safetensors</c> or <c>ae.safetensors</c> (so an incomplete FLUX folder gets FLUX's inspect message).</summary>
+    public static bool Claims(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string index = Path.Combine(folder, ModelIndex);
+        if (File.Exists(index))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(Jano.Core.IO.SmallFile.ReadText(index));
+                return doc.RootElement.ValueKind == JsonValueKind.Object
+                       && doc.RootElement.TryGetProperty("_class_name", out var c) && c.ValueKind == JsonValueKind.String
+                       && (c.GetString() ?? "").StartsWith("Flux", StringComparison.Ordinal);
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException)
+            {
+                return false;
+            }
+        }
+        return TransformerFileNames.Append("ae.safetensors").Any(n => File.Exists(Path.Combine(folder, n)));
+    }
+
+    /// <summary>The official transformer file names (<c>flux1-dev.safetensors</c>, <c>flux1-schnell.safetensors</c>).</summary>
+    public static IReadOnlyList<string> OfficialTransformerFiles => TransformerFileNames;
+
     // ----- transformer -------------------------------------------------------------------------------------------------
 
     /// <summary>The transformer's weight files (shards resolved).</summary>
@@ -84,11 +111,11 @@ public sealed class FluxCheckpointLayout
     /// else inferred from the checkpoint's shapes (<see cref="FluxConfig.FromCheckpointShapes"/>).</summary>
     public FluxConfig ReadTransformerConfig()
     {
-        if (IsDiffusers) return FluxDiffusersConfig.Parse(File.ReadAllText(Path.Combine(Root, "transformer", "config.json")));
+        if (IsDiffusers) return FluxDiffusersConfig.Parse(Jano.Core.IO.SmallFile.ReadText(Path.Combine(Root, "transformer", "config.json")));
         string path = Path.Combine(Root, "config.json");
         if (File.Exists(path))
         {
-            var cfg = JsonSerializer.Deserialize<FluxConfig>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty config");
+            var cfg = JsonSerializer.Deserialize<FluxConfig>(Jano.Core.IO.SmallFile.ReadText(path)) ?? throw new InvalidDataException($"{path}: empty config");
             cfg.Validate();
             return cfg;
         }
@@ -113,7 +140,7 @@ public sealed class FluxCheckpointLayout
 
     /// <summary>The VAE config: Diffusers <c>vae/config.json</c>, or inferred from <c>ae.safetensors</c>' shapes.</summary>
     public FluxVaeConfig ReadVaeConfig() => IsDiffusers
-        ? FluxVaeDiffusersKeys.ParseConfig(File.ReadAllText(Path.Combine(Root, "vae", "config.json")))
+        ? FluxVaeDiffusersKeys.ParseConfig(Jano.Core.IO.SmallFile.ReadText(Path.Combine(Root, "vae", "config.json")))
         : FluxVaeConfig.FromCheckpointShapes(Shapes(VaeFiles));
 
     /// <summary>Loads the VAE's weights into <paramref name="vae"/> (strict).</summary>
@@ -133,7 +160,7 @@ public sealed class FluxCheckpointLayout
     /// <summary>The CLIP tokenizer's folder (<c>vocab.json</c>, <c>merges.txt</c>).</summary>
     public string ClipTokenizerFolder => IsDiffusers ? Path.Combine(Root, "tokenizer") : Path.Combine(Root, OfficialClipFolder);
 
-    public ClipTextConfig ReadClipConfig() => ClipTextConfig.Parse(File.ReadAllText(Path.Combine(ClipFolder, "config.json")));
+    public ClipTextConfig ReadClipConfig() => ClipTextConfig.Parse(Jano.Core.IO.SmallFile.ReadText(Path.Combine(ClipFolder, "config.json")));
 
     /// <summary>Loads the CLIP text weights (Hugging Face names, as the model's); a CLIPModel's vision tower, projections,
     /// logit scale and position-id buffers are skipped.</summary>
@@ -146,7 +173,8 @@ public sealed class FluxCheckpointLayout
     /// <summary>The CLIP tokenizer (77 ids per row).</summary>
     public ClipTokenizer LoadClipTokenizer() => ClipTokenizer.Load(ClipTokenizerFolder);
 
-    private static bool SkipClip(string name) =>
+    /// <summary>CLIP tensor names that are not the text model's (vision tower, projections, logit scale, position ids).</summary>
+    public static bool SkipClip(string name) =>
         name.StartsWith("vision_model.", StringComparison.Ordinal) || name is "visual_projection.weight" or "text_projection.weight" or "logit_scale"
         || name.EndsWith(".position_ids", StringComparison.Ordinal);
 
@@ -158,7 +186,7 @@ public sealed class FluxCheckpointLayout
     /// <summary>The SentencePiece model.</summary>
     public string T5TokenizerModel => IsDiffusers ? Path.Combine(Root, "tokenizer_2", "spiece.model") : Path.Combine(Root, OfficialT5Folder, "spiece.model");
 
-    public UmT5Config ReadT5Config() => T5EncoderConfig.Parse(File.ReadAllText(Path.Combine(T5Folder, "config.json")));
+    public UmT5Config ReadT5Config() => T5EncoderConfig.Parse(Jano.Core.IO.SmallFile.ReadText(Path.Combine(T5Folder, "config.json")));
 
     /// <summary>Loads the T5 encoder's weights (Hugging Face names renamed by <see cref="T5HfKeys"/>; a full
     /// T5ForConditionalGeneration's decoder and LM head skipped).</summary>
@@ -190,7 +218,7 @@ public sealed class FluxCheckpointLayout
             string index = Path.Combine(folder, stem + ext + ".index.json");
             if (File.Exists(index))
             {
-                using var doc = JsonDocument.Parse(File.ReadAllText(index));
+                using var doc = JsonDocument.Parse(Jano.Core.IO.SmallFile.ReadText(index));
                 if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                     throw new WeightFileException($"{index}: index has no weight_map object");
                 return map.EnumerateObject().Select(p => p.Value.GetString() ?? "").Distinct().Order(StringComparer.Ordinal)

@@ -36,7 +36,7 @@ public sealed class WanPipeline : FlowMatchingPipeline
         Config = _layout.ReadConfig();
     }
 
-    protected override DiffusionCondition ToCondition(Tensor context) => DiffusionCondition.ForText(context);
+    protected override DiffusionCondition ToCondition(Tensor context, EncodedCondition condition, GenerationSettings settings) => DiffusionCondition.ForText(context);
 
     public override string Family => "wan2.1";
 
