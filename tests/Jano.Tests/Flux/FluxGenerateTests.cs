@@ -142,6 +142,28 @@ public sealed class FluxGenerateTests : IDisposable
     }
 
     [Fact]
+    public void Every_catalog_accelerator_runs_through_the_flux_pipeline()
+    {
+        var entry = (FluxModelEntry)new ModelCatalog("assets").Resolve(Folder(diffusers: false));
+        using var pipeline = entry.CreatePipeline(LoadOptions.CpuFloat32);
+        var settings = pipeline.Resolve(new GenerationRequest { Prompt = "a cat", Steps = 12, Width = 32, Height = 32 });
+        using var condition = pipeline.EncodeCondition(settings);
+        using var plain = pipeline.Denoise(settings, condition, new Core.Acceleration.NoAccelerator());
+        var family = Contract.ContractFamily.Named("flux");
+        foreach (var name in AcceleratorCatalog.Names)
+        {
+            var accel = Contract.ContractSettings.Acting(name, family);
+            pipeline.CheckAccelerator(settings, accel);
+            using var result = pipeline.Denoise(settings, condition, accel);
+            Assert.Equal(12, result.Steps.Count);
+            using var finite = result.Latent.isfinite().all();
+            Assert.True(finite.item<bool>(), name);
+            if (name == "none") Assert.True(TestModels.BitEqual(plain.Latent, result.Latent));
+            if (name == "jano") Assert.Contains(result.Steps, s => s.TokensComputed < 16);
+        }
+    }
+
+    [Fact]
     public void Requests_that_do_not_fit_are_one_line_usage_errors()
     {
         var dir = Folder(diffusers: false);
