@@ -25,7 +25,7 @@ public static class FluxInspection
     {
         ArgumentNullException.ThrowIfNull(layout);
         var items = new List<InspectItem>();
-        if (layout.IsDiffusers) items.Add(new InspectItem(FluxCheckpointLayout.ModelIndex, "ok", "Diffusers layout"));
+        if (layout.IsDiffusers) items.Add(ModelIndex(layout));
         var (configItem, config) = TransformerConfig(layout);
         items.Add(configItem);
         items.Add(Transformer(layout, config));
@@ -35,6 +35,23 @@ public static class FluxInspection
         items.Add(T5(layout));
         items.Add(T5Tokenizer(layout));
         return new InspectReport(layout.Root, layout.IsDiffusers ? "FLUX.1 (Diffusers)" : "FLUX.1", items);
+    }
+
+    private static InspectItem ModelIndex(FluxCheckpointLayout layout)
+    {
+        string path = Path.Combine(layout.Root, FluxCheckpointLayout.ModelIndex);
+        try
+        {
+            using var doc = JsonDocument.Parse(Jano.Core.IO.SmallFile.ReadText(path));
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                ? new InspectItem(FluxCheckpointLayout.ModelIndex, "ok", "Diffusers layout")
+                : new InspectItem(FluxCheckpointLayout.ModelIndex, "invalid", "not a JSON object");
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            string message = e is JsonException j ? Jano.Core.ConfigJson.Describe(j, typeof(object)) : e.Message;
+            return new InspectItem(FluxCheckpointLayout.ModelIndex, "invalid", InspectJob.OneLine(message));
+        }
     }
 
     private static string Rel(FluxCheckpointLayout layout, string path) => Path.GetRelativePath(layout.Root, path).Replace('\\', '/');

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Jano.Core;
 using Jano.Core.Weights;
+using Jano.Engine.Pipelines.Flux;
 using Jano.Models.Flux;
 using Jano.Models.Flux.Autoencoder;
 using Jano.Models.Flux.TextEncoders;
@@ -80,7 +82,8 @@ public sealed class FluxCheckpointLayout
             }
             catch (Exception e) when (e is JsonException or InvalidDataException)
             {
-                return false;
+                // an unreadable index: FLUX's when the folder has FLUX's second text encoder (Wan has one)
+                return Directory.Exists(Path.Combine(folder, "text_encoder_2")) || Directory.Exists(Path.Combine(folder, "tokenizer_2"));
             }
         }
         return TransformerFileNames.Append("ae.safetensors").Any(n => File.Exists(Path.Combine(folder, n)));
@@ -111,15 +114,12 @@ public sealed class FluxCheckpointLayout
     /// else inferred from the checkpoint's shapes (<see cref="FluxConfig.FromCheckpointShapes"/>).</summary>
     public FluxConfig ReadTransformerConfig()
     {
-        if (IsDiffusers) return FluxDiffusersConfig.Parse(Jano.Core.IO.SmallFile.ReadText(Path.Combine(Root, "transformer", "config.json")));
+        if (IsDiffusers) return ReadConfig(Path.Combine(Root, "transformer", "config.json"), FluxDiffusersConfig.Parse, FluxConfigLimits.Check);
         string path = Path.Combine(Root, "config.json");
         if (File.Exists(path))
-        {
-            var cfg = JsonSerializer.Deserialize<FluxConfig>(Jano.Core.IO.SmallFile.ReadText(path)) ?? throw new InvalidDataException($"{path}: empty config");
-            cfg.Validate();
-            return cfg;
-        }
-        return FluxConfig.FromCheckpointShapes(Shapes(TransformerFiles));
+            return ReadConfig(path, text => ConfigJson.Deserialize<FluxConfig>(text, path), c => { FluxConfigLimits.Check(c); c.Validate(); });
+        var files = TransformerFiles;
+        return Checked(string.Join(", ", files), () => FluxConfig.FromCheckpointShapes(Shapes(files)), FluxConfigLimits.Check);
     }
 
     /// <summary>Loads the transformer's weights into <paramref name="model"/> (strict).</summary>
@@ -139,9 +139,12 @@ public sealed class FluxCheckpointLayout
         : [Existing(Path.Combine(Root, "ae.safetensors"))];
 
     /// <summary>The VAE config: Diffusers <c>vae/config.json</c>, or inferred from <c>ae.safetensors</c>' shapes.</summary>
-    public FluxVaeConfig ReadVaeConfig() => IsDiffusers
-        ? FluxVaeDiffusersKeys.ParseConfig(Jano.Core.IO.SmallFile.ReadText(Path.Combine(Root, "vae", "config.json")))
-        : FluxVaeConfig.FromCheckpointShapes(Shapes(VaeFiles));
+    public FluxVaeConfig ReadVaeConfig()
+    {
+        if (IsDiffusers) return ReadConfig(Path.Combine(Root, "vae", "config.json"), FluxVaeDiffusersKeys.ParseConfig, FluxConfigLimits.Check);
+        var files = VaeFiles;
+        return Checked(string.Join(", ", files), () => FluxVaeConfig.FromCheckpointShapes(Shapes(files)), FluxConfigLimits.Check);
+    }
 
     /// <summary>Loads the VAE's weights into <paramref name="vae"/> (strict).</summary>
     public WeightLoadReport LoadVae(FluxAutoEncoder vae)
@@ -160,7 +163,7 @@ public sealed class FluxCheckpointLayout
     /// <summary>The CLIP tokenizer's folder (<c>vocab.json</c>, <c>merges.txt</c>).</summary>
     public string ClipTokenizerFolder => IsDiffusers ? Path.Combine(Root, "tokenizer") : Path.Combine(Root, OfficialClipFolder);
 
-    public ClipTextConfig ReadClipConfig() => ClipTextConfig.Parse(Jano.Core.IO.SmallFile.ReadText(Path.Combine(ClipFolder, "config.json")));
+    public ClipTextConfig ReadClipConfig() => ReadConfig(Path.Combine(ClipFolder, "config.json"), ClipTextConfig.Parse, FluxConfigLimits.Check);
 
     /// <summary>Loads the CLIP text weights (Hugging Face names, as the model's); a CLIPModel's vision tower, projections,
     /// logit scale and position-id buffers are skipped.</summary>
@@ -186,7 +189,7 @@ public sealed class FluxCheckpointLayout
     /// <summary>The SentencePiece model.</summary>
     public string T5TokenizerModel => IsDiffusers ? Path.Combine(Root, "tokenizer_2", "spiece.model") : Path.Combine(Root, OfficialT5Folder, "spiece.model");
 
-    public UmT5Config ReadT5Config() => T5EncoderConfig.Parse(Jano.Core.IO.SmallFile.ReadText(Path.Combine(T5Folder, "config.json")));
+    public UmT5Config ReadT5Config() => ReadConfig(Path.Combine(T5Folder, "config.json"), T5EncoderConfig.Parse, c => c.Validate());
 
     /// <summary>Loads the T5 encoder's weights (Hugging Face names renamed by <see cref="T5HfKeys"/>; a full
     /// T5ForConditionalGeneration's decoder and LM head skipped).</summary>
@@ -217,17 +220,36 @@ public sealed class FluxCheckpointLayout
         {
             string index = Path.Combine(folder, stem + ext + ".index.json");
             if (File.Exists(index))
-            {
-                using var doc = JsonDocument.Parse(Jano.Core.IO.SmallFile.ReadText(index));
-                if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
-                    throw new WeightFileException($"{index}: index has no weight_map object");
-                return map.EnumerateObject().Select(p => p.Value.GetString() ?? "").Distinct().Order(StringComparer.Ordinal)
-                    .Select(f => Path.Combine(folder, f)).ToArray();
-            }
+                return ShardIndex.Read(index).Select(e => e.Shard).Distinct().Order(StringComparer.Ordinal).ToArray();
             string single = Path.Combine(folder, stem + ext);
             if (File.Exists(single)) return [single];
         }
         throw new FileNotFoundException($"{folder}: no {string.Join(" or ", stems.Select(s => s + ".safetensors"))} (single or sharded with an index)");
+    }
+
+    // A config file read with the small-file cap, parsed and bounds-checked; every failure is an InvalidDataException whose one
+    // line starts with the file.
+    private static T ReadConfig<T>(string path, Func<string, T> parse, Action<T> check) =>
+        Checked(path, () => parse(Jano.Core.IO.SmallFile.ReadText(path)), check);
+
+    private static T Checked<T>(string source, Func<T> read, Action<T> check)
+    {
+        try
+        {
+            var value = read();
+            check(value);
+            return value;
+        }
+        catch (InvalidDataException e) when (e.Message.StartsWith(source, StringComparison.Ordinal))
+        {
+            throw;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or InvalidDataException
+                                      or KeyNotFoundException)
+        {
+            string message = e is JsonException j ? ConfigJson.Describe(j, typeof(T)) : ErrorText.WithoutTypeNames(e.Message);
+            throw new InvalidDataException($"{source}: {ErrorText.OneLine(message)}", e);
+        }
     }
 
     private static string Existing(string path) =>
