@@ -124,6 +124,26 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
     /// <summary>The denoiser, loaded on first use (reporting <see cref="GenerationStage.Load"/> when it loads).</summary>
     protected abstract IDiffusionTransformer Transformer(IProgress<GenerationProgress>? progress);
 
+    /// <summary>Builds a model with <paramref name="build"/>, loads its weights with <paramref name="load"/> and sets eval mode;
+    /// the model is disposed when loading fails.</summary>
+    protected static TModel LoadModel<TModel>(Func<TModel> build, Action<TModel> load) where TModel : nn.Module
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        ArgumentNullException.ThrowIfNull(load);
+        var model = build();
+        try
+        {
+            load(model);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The sampler of a run: by default <see cref="Core.Sampling.Samplers.Create"/> with the settings' name and shift.</summary>
     protected virtual Sampler CreateSampler(GenerationSettings settings) => Core.Sampling.Samplers.Create(settings.Sampler, settings.Shift);
 

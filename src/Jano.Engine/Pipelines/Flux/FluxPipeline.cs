@@ -190,20 +190,7 @@ public sealed class FluxPipeline : FlowMatchingPipeline
     /// <see cref="EncodeConditions"/> freed the encoders).</summary>
     public FluxModel LoadTransformer()
     {
-        if (_model is not null) return _model;
-        var model = new FluxModel(Config, Device, DType);
-        try
-        {
-            _layout.LoadTransformer(model);
-            model.eval();
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        _model = model;
-        return model;
+        return _model ??= LoadModel(() => new FluxModel(Config, Device, DType), m => _layout.LoadTransformer(m));
     }
 
     protected override IDiffusionTransformer Transformer(IProgress<GenerationProgress>? progress)
