@@ -56,18 +56,16 @@ public sealed class JanoHooks : TransformerHooks
         switch (StepLevel)
         {
             case 3:
-                _cache.StoreHidden(_rows, layer, isStatic: true, x, p!.StaticIndex);
-                _cache.StoreHidden(_rows, layer, isStatic: false, x, p.MediumIndex);
+                _cache.Store(_rows, layer, [x], p!.FrozenIndex);
                 return null;
             case 2:
-                _cache.StoreHidden(_rows, layer, isStatic: false, x, p!.MediumInNonStatic);
-                return (FrozenKvCache.Fetch(_cache.GetHidden(_rows, layer, isStatic: true), x), p.StaticIndex); // [B, s, C]
-            case 1:
             {
-                var m = FrozenKvCache.Fetch(_cache.GetHidden(_rows, layer, isStatic: false), x);
-                var s = FrozenKvCache.Fetch(_cache.GetHidden(_rows, layer, isStatic: true), x);
-                return (torch.cat([m, s], 1), p!.FrozenIndex);                                                  // [B, m + s, C]
+                _cache.UpdateMedium(_rows, layer, [x.index_select(1, p!.MediumInNonStatic)]);                  // [B, m, C]
+                var frozen = _cache.Frozen(_rows, layer)[0];                                                  // [B, m + s, C]
+                return (FrozenKvCache.Fetch(frozen.narrow(1, p.MediumCount, p.StaticCount), x), p.StaticIndex); // [B, s, C]
             }
+            case 1:
+                return (FrozenKvCache.Fetch(_cache.Frozen(_rows, layer)[0], x), p!.FrozenIndex);               // [B, m + s, C]
             default:
                 return null;
         }
@@ -83,23 +81,23 @@ public sealed class JanoHooks : TransformerHooks
             case 3:
             {
                 var (ik, iv) = Latent(kv);                                                                     // [B, N, H, D]
-                _cache.Store(_rows, layer, isStatic: true, ik, iv, p.StaticIndex);
-                _cache.Store(_rows, layer, isStatic: false, ik, iv, p.MediumIndex);
+                _cache.Store(_rows, layer, [ik, iv], p.FrozenIndex);
                 return kv;
             }
             case 2:
             {
                 var (ik, iv) = Latent(kv);                                                                     // [B, n, H, D]
-                _cache.Store(_rows, layer, isStatic: false, ik, iv, p.MediumInNonStatic);
-                var (sk, sv) = _cache.Get(_rows, layer, isStatic: true);
-                return new KeyValues(torch.cat([k, FrozenKvCache.Fetch(sk, k)], 1), torch.cat([v, FrozenKvCache.Fetch(sv, v)], 1), text); // [B, t + n + s, H, D]
+                _cache.UpdateMedium(_rows, layer, [ik.index_select(1, p.MediumInNonStatic), iv.index_select(1, p.MediumInNonStatic)]);
+                var frozen = _cache.Frozen(_rows, layer);                                                      // [B, m + s, H, D] each
+                var sk = FrozenKvCache.Fetch(frozen[0].narrow(1, p.MediumCount, p.StaticCount), k);
+                var sv = FrozenKvCache.Fetch(frozen[1].narrow(1, p.MediumCount, p.StaticCount), v);
+                return new KeyValues(torch.cat([k, sk], 1), torch.cat([v, sv], 1), text);                    // [B, t + n + s, H, D]
             }
             default:
             {
-                var (mk, mv) = _cache.Get(_rows, layer, isStatic: false);
-                var (sk, sv) = _cache.Get(_rows, layer, isStatic: true);
-                return new KeyValues(torch.cat([k, FrozenKvCache.Fetch(mk, k), FrozenKvCache.Fetch(sk, k)], 1),
-                    torch.cat([v, FrozenKvCache.Fetch(mv, v), FrozenKvCache.Fetch(sv, v)], 1), text); // [B, t + N, H, D]
+                var frozen = _cache.Frozen(_rows, layer);                                                      // [B, m + s, H, D] each
+                return new KeyValues(torch.cat([k, FrozenKvCache.Fetch(frozen[0], k)], 1),
+                    torch.cat([v, FrozenKvCache.Fetch(frozen[1], v)], 1), text);                               // [B, t + N, H, D]
             }
         }
     }

@@ -36,6 +36,12 @@ public sealed record JanoOptions
     /// null: <see cref="ThresholdTargeting.DefaultPsnrTable"/>. Given as <c>psnr_table=0:60;0.2:41.5;...</c>.</summary>
     public IReadOnlyList<(double Skipped, double Psnr)>? PsnrTable { get; init; }
 
+    /// <summary>Source of the level map (the analyzer; <c>oracle</c> and <c>random</c> re-rank its blocks at the same level
+    /// fractions, for studying the analyzer).</summary>
+    public JanoMapSource MapSource { get; init; } = JanoMapSource.Analyzer;
+    /// <summary>Seed of the <c>random</c> map (combined with the generation's initial noise).</summary>
+    public int MapSeed { get; init; }
+
     /// <summary>What frozen tokens keep: post-RoPE K and V, or the self-attention input (half the bytes, K/V projected again).</summary>
     public JanoCacheMode CacheMode { get; init; } = JanoCacheMode.Kv;
     /// <summary>Storage dtype of the frozen-token caches (cast back to the model dtype when used); null: the model dtype.</summary>
@@ -48,7 +54,7 @@ public sealed record JanoOptions
     [
         "warmup_steps", "cooldown_steps", "static_thresh", "static_interval", "medium_thresh", "medium_interval",
         "analyze_block_size", "t_weight", "d_strength", "d_distance", "enhance", "include_xt",
-        "target_speedup", "target_psnr", "overhead", "psnr_table", "cache_mode", "cache_dtype", "cache_device",
+        "target_speedup", "target_psnr", "overhead", "psnr_table", "cache_mode", "cache_dtype", "cache_device", "map", "map_seed",
     ];
 
     /// <summary>Applies <c>k=v</c> pairs on top of this record; unknown keys and bad values are errors naming the key.
@@ -87,6 +93,8 @@ public sealed record JanoOptions
                 "cache_mode" => o with { CacheMode = ParseCacheMode(key, value) },
                 "cache_dtype" => o with { CacheDType = ParseCacheDType(key, value) },
                 "cache_device" => o with { CacheDevice = ParseCacheDevice(key, value) },
+                "map" => o with { MapSource = ParseMapSource(key, value) },
+                "map_seed" => o with { MapSeed = OptionList.ParseInt(key, value) },
                 _ => throw new UsageException($"unknown option '{key}' for jano (valid: {string.Join(", ", Keys)})"),
             };
         }
@@ -127,6 +135,14 @@ public sealed record JanoOptions
         "bfloat16" => ScalarType.BFloat16,
         "float16" => ScalarType.Float16,
         _ => throw new UsageException($"invalid value '{value}' for {key}: expected float32, bfloat16, float16 or model"),
+    };
+
+    private static JanoMapSource ParseMapSource(string key, string value) => value.ToLowerInvariant() switch
+    {
+        "analyzer" => JanoMapSource.Analyzer,
+        "oracle" => JanoMapSource.Oracle,
+        "random" => JanoMapSource.Random,
+        _ => throw new UsageException($"invalid value '{value}' for {key}: expected analyzer, oracle or random"),
     };
 
     private static JanoCacheDevice ParseCacheDevice(string key, string value) => value.ToLowerInvariant() switch
@@ -192,6 +208,8 @@ public sealed record JanoOptions
         if (CacheMode != JanoCacheMode.Kv) pairs.Add(new("cache_mode", "hidden"));
         if (CacheDType is not null) pairs.Add(new("cache_dtype", CacheDTypeName(CacheDType)));
         if (CacheDevice != JanoCacheDevice.Model) pairs.Add(new("cache_device", "cpu"));
+        if (MapSource != JanoMapSource.Analyzer) pairs.Add(new("map", MapSource.ToString().ToLowerInvariant()));
+        if (MapSource == JanoMapSource.Random) pairs.Add(new("map_seed", MapSeed.ToString(CultureInfo.InvariantCulture)));
         return pairs;
     }
 

@@ -19,14 +19,22 @@ public sealed class JanoSession : IAcceleratorSession
     private readonly FrozenKvCache _cache;
     private readonly OutputBuffer _outputs;
     private readonly List<string> _notes = new();
+    private readonly IReadOnlyList<double>? _blockScores;
     private TokenPartition? _partition;
     private ComplexityAnalysis? _analysis;
     private double _analysisSeconds;
     private int _level;
     private long _tokens;
 
-    public JanoSession(JanoOptions options, TransformerDescriptor model, GenerationPlan plan)
+    /// <param name="options">Jano's options.</param>
+    /// <param name="model">The transformer's descriptor.</param>
+    /// <param name="plan">The generation.</param>
+    /// <param name="blockScores">Per-analysis-block scores of an <c>oracle</c> map (null otherwise).</param>
+    public JanoSession(JanoOptions options, TransformerDescriptor model, GenerationPlan plan, IReadOnlyList<double>? blockScores = null)
     {
+        if (options.MapSource == JanoMapSource.Oracle && blockScores is null)
+            throw new ArgumentException("map=oracle needs block scores", nameof(blockScores));
+        _blockScores = blockScores;
         options.Validate(plan.Steps, model.LatentShape[1], model.Patch);
         Jano.Core.Options.RequestLimits.AnalysisBlock(options.AnalyzeBlockSize, model.LatentShape[1], model.LatentShape[2], model.LatentShape[3]);
         _options = options;
@@ -92,6 +100,8 @@ public sealed class JanoSession : IAcceleratorSession
         _features.Clear();
         if (!_analysis.Degenerate && (_options.TargetSpeedup is not null || _options.TargetPsnr is not null))
             ApplyTarget(_analysis);
+        if (!_analysis.Degenerate && _options.MapSource != JanoMapSource.Analyzer)
+            ApplyMapSource(_analysis);
         if (_analysis.Degenerate)
         {
             _notes.Add("degenerate complexity score (all blocks equal): fell back to full compute");
@@ -114,6 +124,37 @@ public sealed class JanoSession : IAcceleratorSession
     /// refreshed by level-3 steps and written by cheap steps); for step-level caches layered on Jano. Throws before the
     /// first level-3 step.</summary>
     public Tensor CurrentOutput(IReadOnlyList<GuidanceBranch> rows) => _outputs.Current(rows);
+
+    /// <summary>Re-ranks the analysed blocks by the oracle's or random scores, keeping the analyzer's level counts.</summary>
+    private void ApplyMapSource(ComplexityAnalysis a)
+    {
+        double[] scores;
+        if (_options.MapSource == JanoMapSource.Oracle)
+        {
+            if (_blockScores!.Count != a.Levels.Length)
+                throw new ArgumentException($"the oracle map has {_blockScores.Count} block scores; the analysis grid has {a.Levels.Length} blocks");
+            scores = _blockScores.ToArray();
+        }
+        else
+        {
+            scores = LevelRemap.RandomScores(a.Levels.Length, unchecked(_options.MapSeed * 486187739 + NoiseFingerprint()));
+        }
+        var levels = LevelRemap.AtSameFractions(a.Levels, scores);
+        _analysis = new ComplexityAnalysis(a.Grid, a.RawScore, a.Score, levels, a.FeatureCount, a.Lag, a.Degenerate, a.Temporal, a.Spatial);
+        _notes.Add($"level map: {_options.MapSource.ToString().ToLowerInvariant()} ranking at the analyzer's level fractions");
+    }
+
+    // A deterministic fingerprint of the generation's initial noise (FNV-1a over the bits of its first values), so a random
+    // map differs per seed and is the same in every process (string/HashCode hashing is randomised per process).
+    private int NoiseFingerprint()
+    {
+        using var scope = NewDisposeScope();
+        var head = _plan.InitialNoise.reshape(-1).narrow(0, 0, Math.Min(16, _plan.InitialNoise.numel())).to(ScalarType.Float32).cpu();
+        uint hash = 2166136261;
+        foreach (var v in head.data<float>().ToArray())
+            hash = unchecked((hash ^ (uint)BitConverter.SingleToInt32Bits(v)) * 16777619);
+        return unchecked((int)hash);
+    }
 
     /// <summary>Re-levels the analysed blocks with thresholds chosen for the target from the scores alone (no model runs).</summary>
     private void ApplyTarget(ComplexityAnalysis a)

@@ -43,6 +43,12 @@ public sealed class TokenPartition : IDisposable
     /// <summary>Rows of medium then static tokens [m + s], the order cached frozen rows follow the computed ones.</summary>
     public Tensor FrozenIndex { get; }
 
+    /// <summary>Number of medium tokens m.</summary>
+    public int MediumCount => (int)MediumIndex.shape[0];
+
+    /// <summary>Number of static tokens s.</summary>
+    public int StaticCount => (int)StaticIndex.shape[0];
+
     public TokenSelection All { get; }
 
     public TokenSelection NonStatic { get; }

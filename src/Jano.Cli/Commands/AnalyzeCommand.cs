@@ -55,9 +55,19 @@ public sealed class AnalyzeCommand : Command<AnalyzeCommand.Settings>
         {
             Model = s.Model!, AnalyzerOptions = optionText, Prompts = s.Prompts, SamplesPerPrompt = s.Samples, Steps = s.Steps, Threads = s.Threads, OutDir = s.Out!,
         }, new ModelCatalog(CliApp.AssetsRoot), null, cancellationToken);
-        AnsiConsole.MarkupLine($"Spearman(complexity, convergence) = {study.Spearman:F3} over {study.Blocks} blocks x {study.Generations} generations");
+        AnsiConsole.MarkupLine($"Spearman(complexity, convergence) = {study.Spearman:F3} (p {study.SpearmanP:G3}; pooled {study.SpearmanPooled:F3}) " +
+                               $"over {study.Blocks} blocks x {study.Generations} generations");
         foreach (var row in study.Recognition)
             AnsiConsole.MarkupLine($"warm-up {row.WarmupSteps}: analyzer {row.AnalyzerAccuracy:F3}, FFT {row.FftAccuracy:F3}");
+        if (study.StaleError is { } e)
+        {
+            AnsiConsole.MarkupLine($"stale-velocity error at the preset (warm-up {e.WarmupSteps}, static interval {e.StaticInterval}): " +
+                                   $"Spearman with the analyzer's score {e.AnalyzerSpearman:F3} (p {e.AnalyzerSpearmanP:G3}), oracle {e.OracleSpearman:F3}, " +
+                                   $"warm-up predictor {e.WarmupPredictorSpearman:F3}");
+            AnsiConsole.MarkupLine($"static blocks in the lowest error tercile {e.StaticInLowestTercile:P0} (chance 33%); best decile's error " +
+                                   $"{e.BestDecileErrorRatio:F2}x the mean; static error: analyzer {e.AnalyzerStaticErrorVsRandom:F2}x random, " +
+                                   $"oracle {e.OracleStaticErrorVsAnalyzer:F2}x analyzer");
+        }
         AnsiConsole.MarkupLine($"wrote study.json to {Markup.Escape(Path.GetFullPath(s.Out!))}");
         return 0;
     }

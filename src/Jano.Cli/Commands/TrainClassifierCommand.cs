@@ -17,7 +17,7 @@ public sealed class TrainClassifierCommand : Command<TrainClassifierCommand.Sett
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--model <NAME>")][Description("fmnist-image (train images) or fmnist-video (frames of clips built from the train split).")]
+        [CommandOption("--model <NAME>")][Description("fmnist-image (train images), fmnist-video (frames of clips built from the train split) or scenes-video (frames of training-split scenes).")]
         public string? Model { get; init; }
         [CommandOption("--epochs <N>")][Description("Epochs of 60000 frames.")][DefaultValue(3)]
         public int Epochs { get; init; } = 3;
@@ -47,11 +47,10 @@ public sealed class TrainClassifierCommand : Command<TrainClassifierCommand.Sett
         var output = s.Out ?? classifierPath;
         RuntimeSettings.EnsureWritableDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         int threads = RuntimeSettings.ApplyThreads(s.Threads);
-        var train = FashionMnist.Load(s.Data, "train");
-        var test = FashionMnist.Load(s.Data, "t10k");
-        IFrameSampler sampler = spec.IsVideo ? new ClipFrameSampler(new ClipSource(train, spec.Defaults.Frames)) : new ImageFrameSampler(train);
+        var real = spec.Classifier!.RealFrames(s.Data, spec.Defaults.Frames);
+        var sampler = real.TrainSampler();
         torch.manual_seed(s.Seed);
-        using var model = new FrameClassifier();
+        using var model = new FrameClassifier(real.Channels, real.Side);
         AnsiConsole.MarkupLine($"training the {(spec.IsVideo ? "frame " : "")}classifier for {spec.Name}: {model.parameters().Sum(p => p.numel())} parameters, " +
                                $"{s.Epochs} epoch(s) of {sampler.FramesPerEpoch} frames, batch {s.Batch}, threads {threads}");
         double seconds = ClassifierTrainer.Train(model, sampler, options, p =>
@@ -59,11 +58,9 @@ public sealed class TrainClassifierCommand : Command<TrainClassifierCommand.Sett
             if (p.EpochEnd || p.Step % 100 == 0)
                 Console.WriteLine($"epoch {p.Epoch} step {p.Step} loss {p.Loss:F4} ({p.Seconds:F0} s){(p.EpochEnd ? " epoch done" : "")}");
         }, cancellationToken);
-        // Image: accuracy on the test split. Video: the ceiling, accuracy on frames of clips built from the test split
-        // (the same set jano eval measures).
-        var check = spec.IsVideo
-            ? FrameSet.FromClips(new ClipSource(test, spec.Defaults.Frames), 100, EvalJob.CeilingSeed)
-            : FrameSet.FromImages(test);
+        // Image: accuracy on the test split. Video: the ceiling, accuracy on frames of held-out clips (the same set jano
+        // eval measures).
+        var check = real.Ceiling(100, null, EvalJob.CeilingSeed);
         double acc = model.Classify(check.Pixels, check.Count).Accuracy(check.Labels);
         string key = spec.IsVideo ? "frame classifier ceiling" : "classifier test acc";
         model.Save(output, new Dictionary<string, string>

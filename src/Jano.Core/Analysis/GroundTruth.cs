@@ -87,8 +87,6 @@ public static class GroundTruth
                     $"trajectory latent {s} has shape [{string.Join(",", trajectory[s].shape)}], expected [{string.Join(",", shape)}]",
                     nameof(trajectory));
 
-        var (bt, bh, bw) = block;
-        var (nt, nh, nw) = Grid(shape, block);
         var (s0, stride) = ConvergenceSteps(trajectory.Count - 1);
         int n = trajectory.Count - 1;
 
@@ -103,14 +101,96 @@ public static class GroundTruth
                 var earlier = trajectory[s].detach().to(ScalarType.Float64);
                 acc.add_((later - earlier).abs_());
             }
-            // Block sums of Σ_s |Δ| (padding cells are zero and add nothing), divided below by each block's real cell count.
-            var sums = PadToBlocks(acc, block)
+            raw = BlockMeans(acc, block);
+        }
+        return MinMax(raw);
+    }
+
+    /// <summary>
+    /// What freezing a block actually costs, from a full run's per-step model outputs (<paramref name="velocities"/>[i] is the
+    /// guided output <c>[C, T, H, W]</c> of step i + 1): per block, the mean over steps <c>s = first … last</c> (1-based, each
+    /// with its predecessor s − 1 ≥ 1) of the mean |v(s) − v(s − 1)| over the block's real cells. Not normalised. With
+    /// <c>first = W + 1</c> and <c>last = S − C</c> this is the interleaved phase of Jano's schedule (the oracle map).
+    /// </summary>
+    /// <returns>One value per block, (t, h, w) row-major.</returns>
+    /// <exception cref="ArgumentException">The step range is empty or outside 2..count, the outputs differ in shape, or a
+    /// block size is not positive.</exception>
+    public static double[] VelocityChange(IReadOnlyList<Tensor> velocities, (int T, int H, int W) block, int first, int last)
+    {
+        ArgumentNullException.ThrowIfNull(velocities);
+        CheckBlock(block);
+        first = Math.Max(first, 2);
+        if (last > velocities.Count || first > last)
+            throw new ArgumentException($"step range {first}..{last} is empty or outside 2..{velocities.Count}", nameof(last));
+        for (int i = 0; i < velocities.Count; i++)
+        {
+            if (velocities[i] is null) throw new ArgumentException($"output {i} is null", nameof(velocities));
+            CheckLatent(velocities[i], nameof(velocities));
+            if (!velocities[i].shape.SequenceEqual(velocities[0].shape))
+                throw new ArgumentException($"output {i} has shape [{string.Join(",", velocities[i].shape)}], expected [{string.Join(",", velocities[0].shape)}]", nameof(velocities));
+        }
+        using var scope = torch.NewDisposeScope();
+        var acc = torch.zeros(velocities[0].shape, ScalarType.Float64, device: velocities[0].device);
+        for (int s = first; s <= last; s++)
+        {
+            using var inner = torch.NewDisposeScope();
+            acc.add_((velocities[s - 1].detach().to(ScalarType.Float64) - velocities[s - 2].detach().to(ScalarType.Float64)).abs_());
+        }
+        var means = BlockMeans(acc, block);
+        int count = last - first + 1;
+        for (int i = 0; i < means.Length; i++) means[i] /= count;
+        return means;
+    }
+
+    /// <summary>
+    /// Stale-velocity error of each block under a refresh schedule: the mean over steps <c>s = first … last</c> (1-based) of
+    /// the mean |v(s) − v(r(s))| over the block's real cells, where <c>r(s) = lastRefresh[s − 1]</c> is the step (≤ s) whose
+    /// output a frozen block would still be using at step s. With Jano's static refreshes (its level-3 steps) this is
+    /// what freezing a block as static costs. Not normalised.
+    /// </summary>
+    /// <returns>One value per block, (t, h, w) row-major.</returns>
+    /// <exception cref="ArgumentException">The step range is empty or outside 1..count, a refresh step is after its step,
+    /// or the outputs differ in shape.</exception>
+    public static double[] StaleError(IReadOnlyList<Tensor> velocities, (int T, int H, int W) block, IReadOnlyList<int> lastRefresh, int first, int last)
+    {
+        ArgumentNullException.ThrowIfNull(velocities);
+        ArgumentNullException.ThrowIfNull(lastRefresh);
+        CheckBlock(block);
+        if (first < 1 || last > velocities.Count || first > last || lastRefresh.Count < last)
+            throw new ArgumentException($"step range {first}..{last} is empty or outside 1..{velocities.Count}", nameof(last));
+        using var scope = torch.NewDisposeScope();
+        var acc = torch.zeros(velocities[0].shape, ScalarType.Float64, device: velocities[0].device);
+        for (int s = first; s <= last; s++)
+        {
+            int r = lastRefresh[s - 1];
+            if (r < 1 || r > s) throw new ArgumentException($"refresh step {r} of step {s} is not in 1..{s}", nameof(lastRefresh));
+            if (!velocities[s - 1].shape.SequenceEqual(velocities[0].shape) || !velocities[r - 1].shape.SequenceEqual(velocities[0].shape))
+                throw new ArgumentException("the outputs differ in shape", nameof(velocities));
+            using var inner = torch.NewDisposeScope();
+            acc.add_((velocities[s - 1].detach().to(ScalarType.Float64) - velocities[r - 1].detach().to(ScalarType.Float64)).abs_());
+        }
+        var means = BlockMeans(acc, block);
+        int count = last - first + 1;
+        for (int i = 0; i < means.Length; i++) means[i] /= count;
+        return means;
+    }
+
+    // Per-block mean of `values` [C, T, H, W] (float64) over each block's real cells (padding cells add nothing and are
+    // not counted), (t, h, w) row-major.
+    private static double[] BlockMeans(Tensor values, (int T, int H, int W) block)
+    {
+        var shape = values.shape;
+        var (bt, bh, bw) = block;
+        var (nt, nh, nw) = Grid(shape, block);
+        double[] raw;
+        using (var scope = torch.NewDisposeScope())
+        {
+            var sums = PadToBlocks(values, block)
                 .reshape(shape[0], nt, bt, nh, bh, nw, bw)
                 .sum(new long[] { 0, 2, 4, 6 })                                                    // [nt, nh, nw]
                 .reshape(-1).cpu();
             raw = sums.data<double>().ToArray();
         }
-
         long c = shape[0], t = shape[1], h = shape[2], w = shape[3];
         int k = 0;
         for (int it = 0; it < nt; it++)
@@ -120,7 +200,7 @@ public static class GroundTruth
                     long cells = c * Math.Min(bt, t - (long)it * bt) * Math.Min(bh, h - (long)ih * bh) * Math.Min(bw, w - (long)iw * bw);
                     raw[k] /= cells;
                 }
-        return MinMax(raw);
+        return raw;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Jano.Acceleration.JanoMethod;
 using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.IO;
@@ -67,7 +68,11 @@ public static class BenchJob
         using var pipeline = entry.CreatePipeline(LoadOptions.Cpu);
         var byPrompt = promptNames.ToDictionary(p => p, p => pipeline.Resolve(new GenerationRequest { Prompt = p, Steps = steps }), StringComparer.Ordinal);
         var first = byPrompt[promptNames[0]];
-        foreach (var r in groups.SelectMany(g => g)) pipeline.CheckAccelerator(first, r.Accelerator);
+        // an oracle run gets its block scores per seed; its options are checked here with none yet
+        foreach (var r in groups.SelectMany(g => g))
+            pipeline.CheckAccelerator(first, r.Accelerator is JanoAccelerator { BlockScores: null, JanoOptions.MapSource: JanoMapSource.Oracle } j
+                ? j.WithBlockScores([])
+                : r.Accelerator);
 
         var jsonl = Path.Combine(o.OutDir, "bench.jsonl");
         var records = new List<BenchRecord>();
@@ -120,11 +125,21 @@ public static class BenchJob
                 pending = pending.Skip(rotation).Concat(pending.Take(rotation)).ToList();
                 var settings = byPrompt[prompt] with { Seed = seed };
                 var condition = conditions[prompt];
+                // the oracle map's block scores come from an extra, untimed full run of this seed
+                using var oracle = (!warmed && groups.Any(g => g[0].Method == BenchSettings.OracleMethod))
+                                   || pending.Any(g => g.Any(r => r.Method == BenchSettings.OracleMethod && !r.Off))
+                    ? OracleScores.Record(pipeline, settings, condition, cancel)
+                    : null;
+                IAccelerator Seeded(Run r) =>
+                    oracle is not null && r.Method == BenchSettings.OracleMethod && !r.Off && r.Accelerator is JanoAccelerator j
+                        ? j.WithBlockScores(oracle.For(j.JanoOptions))
+                        : r.Accelerator;
+
                 if (!warmed)
                 {
                     using (pipeline.Denoise(settings, condition, new NoAccelerator(), cancel: cancel)) { }
                     foreach (var g in groups)
-                        using (pipeline.Denoise(settings, condition, g[0].Accelerator, cancel: cancel)) { }
+                        using (pipeline.Denoise(settings, condition, Seeded(g[0]), cancel: cancel)) { }
                     warmed = true;
                 }
 
@@ -144,7 +159,7 @@ public static class BenchJob
                             foreach (var r in pending[gi])
                             {
                                 cancel.ThrowIfCancellationRequested();
-                                var res = pipeline.Denoise(settings, condition, new FlopCountingAccelerator(r.Accelerator, tally), cancel: cancel);
+                                var res = pipeline.Denoise(settings, condition, new FlopCountingAccelerator(Seeded(r), tally), cancel: cancel);
                                 if (results.TryGetValue(r, out var kept)) { kept.Samples.Add(res.LatencySeconds); res.Dispose(); }
                                 else results[r] = (res, [res.LatencySeconds], tally.Flops);
                             }

@@ -13,7 +13,7 @@ namespace Jano.Engine.Bench;
 public static class BenchSettings
 {
     /// <summary>Methods in report order (full compute is always run and is not listed).</summary>
-    public static IReadOnlyList<string> Methods { get; } = ["jano", "jano+teacache", "jano+magcache", "jano+easycache", "jano-target", "teacache", "magcache", "easycache", "pab", "toca", "ras"];
+    public static IReadOnlyList<string> Methods { get; } = ["jano", "jano+teacache", "jano+magcache", "jano+easycache", "jano-target", "jano-oracle", "jano-random", "teacache", "magcache", "easycache", "pab", "toca", "ras"];
 
     // The one-parameter sweeps of For (the tuple sweeps stay inline next to their labels).
     private static readonly double[] JanoTeaCacheThresholds = [0.05, 0.1, 0.2, 0.3, 0.5];
@@ -27,8 +27,12 @@ public static class BenchSettings
     /// <summary>Label of the off setting.</summary>
     public const string OffLabel = "off";
 
-    /// <summary>The accelerator catalog name a bench method runs (<c>jano-target</c> is Jano with a target).</summary>
-    public static string AcceleratorName(string method) => method == "jano-target" ? "jano" : method;
+    /// <summary>Jano with the oracle level map (block scores from the same seed's full run, supplied by the bench).</summary>
+    public const string OracleMethod = "jano-oracle";
+
+    /// <summary>The accelerator catalog name a bench method runs (<c>jano-target</c> is Jano with a target; <c>jano-oracle</c>
+    /// and <c>jano-random</c> are Jano with another level map at the analyzer's level fractions).</summary>
+    public static string AcceleratorName(string method) => method is "jano-target" or OracleMethod or "jano-random" ? "jano" : method;
 
     /// <summary>Option text of the method's off setting (bit-identical to full compute).</summary>
     public static string Off(string method) => Methods.Contains(method)
@@ -47,6 +51,10 @@ public static class BenchSettings
                 return new (double Ts, int Si, double Tm, int Mi)[] { (0.2, 6, 0.6, 3), (0.2, 8, 0.6, 4), (0.3, 8, 0.7, 4), (0.3, 10, 0.7, 5), (0.4, 12, 0.8, 6) }
                     .Select(p => ($"ts{F(p.Ts)}/s{p.Si}/tm{F(p.Tm)}/m{p.Mi}",
                         $"static_thresh={F(p.Ts)},static_interval={p.Si},medium_thresh={F(p.Tm)},medium_interval={p.Mi}")).ToArray();
+            case OracleMethod:
+            case "jano-random":
+                // Jano's own sweep with the map re-ranked by the oracle or at random (same level fractions)
+                return For("jano", steps).Select(x => (x.Label, $"{x.Options},map={(method == OracleMethod ? "oracle" : "random")}")).ToArray();
             case "jano+teacache":
                 // the model's Jano preset plus a step cache on its cheap steps
                 return JanoTeaCacheThresholds.Select(t => ($"preset+thr{F(t)}", $"rel_l1_thresh={F(t)}")).ToArray();

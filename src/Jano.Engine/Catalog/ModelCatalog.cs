@@ -8,6 +8,7 @@ using Jano.Engine.Pipelines.Wan;
 using Jano.Models.Dit;
 using Jano.Models.Flux;
 using Jano.Models.Wan;
+using Jano.Training.Scenes;
 
 namespace Jano.Engine.Catalog;
 
@@ -50,6 +51,21 @@ public sealed class ModelCatalog
             JanoPreset = "warmup_steps=3,cooldown_steps=2,static_thresh=0.3,static_interval=10,medium_thresh=0.7,medium_interval=5,analyze_block_size=2x4x4,t_weight=0.7,d_distance=1",
             WeightsFile = "models/fmnist-video/model.safetensors",
             Classifier = new EvalClassifier("classifiers/fmnist-video-frames.safetensors", 5),
+        },
+        new DitModelEntry
+        {
+            Name = "scenes-video",
+            Description = "class-conditional scenes: a Fashion-MNIST item moving over a static background, 8 frames of 64x64 RGB; " +
+                          "latent DiT (16x16x8 latents, patch 1x2x2, 512 tokens) decoded by its frame autoencoder",
+            Config = SceneVideoModel.Dit,
+            Defaults = new ModelDefaults { Steps = 30, Shift = 1.0, Guidance = 3.0, Width = 64, Height = 64, Frames = 8 },
+            JanoPreset = "warmup_steps=3,cooldown_steps=2,static_thresh=0.3,static_interval=10,medium_thresh=0.7,medium_interval=5,analyze_block_size=2x4x4,t_weight=0.7,d_distance=1",
+            WeightsFile = "models/scenes-video/model.safetensors",
+            AutoencoderFolder = "models/scenes-video/autoencoder",
+            Classifier = new EvalClassifier("classifiers/scenes-video-frames.safetensors", 5)
+            {
+                RealFrames = (directory, frames) => new SceneRealFrames(directory, frames),
+            },
         },
         new WanModelEntry
         {

@@ -39,13 +39,13 @@ public sealed class EvalJob : IDisposable
     private readonly IDiffusionPipeline _pipeline;
     private readonly FrameClassifier _classifier;
     private readonly string _classifierPath;
-    private readonly FashionMnist _test;
+    private readonly IRealFrames _real;
     private readonly IAccelerator _jano;
     private readonly GenerationSettings _settings;
     private readonly int _samples;
     private readonly int _threads;
 
-    private EvalJob(EvalOptions o, ModelEntry entry, IDiffusionPipeline pipeline, FrameClassifier classifier, string classifierPath, FashionMnist test,
+    private EvalJob(EvalOptions o, ModelEntry entry, IDiffusionPipeline pipeline, FrameClassifier classifier, string classifierPath, IRealFrames real,
         IAccelerator jano, GenerationSettings settings, int samples, int threads)
     {
         _o = o;
@@ -53,7 +53,7 @@ public sealed class EvalJob : IDisposable
         _pipeline = pipeline;
         _classifier = classifier;
         _classifierPath = classifierPath;
-        _test = test;
+        _real = real;
         _jano = jano;
         _settings = settings;
         _samples = samples;
@@ -72,7 +72,7 @@ public sealed class EvalJob : IDisposable
     private bool IsVideo => _settings.Frames > 1;
 
     /// <summary>Checks everything and loads the model, the classifier and the test split; bad input is an <see cref="ArgumentException"/>.
-    /// Runs on any pipeline whose model has a classifier, Fashion-MNIST class prompts and 32x32 grey output.</summary>
+    /// Runs on any pipeline whose model has a classifier, Fashion-MNIST class prompts and frames of the classifier's shape.</summary>
     public static EvalJob Prepare(EvalOptions o, ModelCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(o);
@@ -99,16 +99,19 @@ public sealed class EvalJob : IDisposable
         try
         {
             var settings = pipeline.Resolve(new GenerationRequest { Prompt = names[0], Steps = o.Steps, BatchBranches = true });
-            if (settings.Height != FrameClassifier.Side || settings.Width != FrameClassifier.Side || pipeline.OutputChannels != 1)
-                throw new UsageException($"model '{entry.Name}' does not make 32x32 grey frames; the eval classifier cannot judge it");
+            classifier = FrameClassifier.Load(classifierPath);
+            if (settings.Height != classifier.Side || settings.Width != classifier.Side || pipeline.OutputChannels != classifier.Channels)
+                throw new UsageException($"model '{entry.Name}' does not make {classifier.Side}x{classifier.Side} frames of {classifier.Channels} channel(s); " +
+                                         $"the eval classifier {classifierPath} cannot judge it");
             pipeline.CheckAccelerator(settings, jano);
             RuntimeSettings.EnsureWritableDirectory(o.OutDir);
             int threads = RuntimeSettings.ApplyThreads(o.Threads);
-            var test = FashionMnist.Load(o.DataDirectory, "t10k");
-            if (o.ClassifierCheckImages is { } check && check > test.Count)
-                throw new UsageException($"classifier check images ({check}) exceed the test split ({test.Count})");
-            classifier = FrameClassifier.Load(classifierPath);
-            return new EvalJob(o, entry, pipeline, classifier, classifierPath, test, jano, settings, samples, threads);
+            var real = (entry.Classifier ?? new EvalClassifier("", samples)).RealFrames(o.DataDirectory, settings.Frames);
+            if (real.Channels != classifier.Channels || real.Side != classifier.Side)
+                throw new UsageException($"the classifier {classifierPath} takes {classifier.Channels}x{classifier.Side}x{classifier.Side} frames; model '{entry.Name}''s real data has {real.Channels}x{real.Side}x{real.Side}");
+            if (settings.Frames == 1 && real is FashionMnistFrames fm && o.ClassifierCheckImages is { } check && check > fm.Test.Count)
+                throw new UsageException($"classifier check images ({check}) exceed the test split ({fm.Test.Count})");
+            return new EvalJob(o, entry, pipeline, classifier, classifierPath, real, jano, settings, samples, threads);
         }
         catch
         {
@@ -126,9 +129,9 @@ public sealed class EvalJob : IDisposable
         int frames = _settings.Frames, k = _samples;
 
         onProgress?.Invoke("classifier check", 0, 1);
-        var (classifierAcc, checkFrames) = CheckClassifier(frames);
+        var (classifierAcc, checkFrames) = CheckClassifier();
         onProgress?.Invoke("real reference", 0, 1);
-        var (realA, realB) = RealReference(frames, k);
+        var (realA, realB) = RealReference(k);
 
         var pipeline = _pipeline;
         var none = new NoAccelerator();
@@ -149,7 +152,8 @@ public sealed class EvalJob : IDisposable
         int frames, int k, Stopwatch wall, double classifierAcc, int checkFrames, float[] realA, float[] realB,
         Action<string, int, int>? onProgress, CancellationToken cancel)
     {
-        const int dim = FrameClassifier.FeatureDim, plane = FrameSet.Plane;
+        const int dim = FrameClassifier.FeatureDim;
+        int plane = _classifier.Plane;
         int classes = perClass.Length;
         using (pipeline.Denoise(perClass[0] with { Steps = Math.Min(3, _settings.Steps) }, conditions[0], none, cancel: cancel)) { }
 
@@ -162,6 +166,9 @@ public sealed class EvalJob : IDisposable
         int pairsShown = IsVideo ? 1 : 4;
         int levelSamples = IsVideo ? 3 : classes;
         var clip = new float[frames * plane];
+        var background = _real as IBackgroundReference;
+        var bgFull = new List<double>();
+        var bgJano = new List<double>();
         for (int c = 0; c < classes; c++)
         {
             var row = new List<Frame8>();
@@ -178,7 +185,9 @@ public sealed class EvalJob : IDisposable
                 using var janoOut = pipeline.Decode(jano.Latent);
                 int index = c * k + i;
                 double hitFull = Classify(fullOut, clip, fullFeatures, index * frames, c);
+                if (background is not null) bgFull.Add(background.NearestBackgroundPsnr(clip, frames));   // `clip` holds full's frames
                 double hitJano = Classify(janoOut, clip, janoFeatures, index * frames, c);
+                if (background is not null) bgJano.Add(background.NearestBackgroundPsnr(clip, frames));
                 var fullFrames = FrameConverter.ToFrames(fullOut);
                 var janoFrames = FrameConverter.ToFrames(janoOut);
                 var fullRgb = FrameConverter.ToRgb(fullFrames);
@@ -278,6 +287,9 @@ public sealed class EvalJob : IDisposable
             Threads = _threads,
             Seconds = wall.Elapsed.TotalSeconds,
             Version = RuntimeSettings.Version,
+            BackgroundPsnrFull = background is null ? null : bgFull.Average(),
+            BackgroundPsnrJano = background is null ? null : bgJano.Average(),
+            BackgroundPsnrHeldOut = background?.HeldOutBackgroundPsnr(k, ReferenceSeed + 1),
             Samples = samples,
             Files = files,
         };
@@ -288,56 +300,35 @@ public sealed class EvalJob : IDisposable
         return report;
     }
 
-    // Classifies the decoded frames [1, T, H, W] of a generation (clamped to [-1, 1]), stores their features at
-    // frame offset `at`, returns the fraction assigned to `label`.
-    private double Classify(Tensor latent, float[] buffer, float[] features, int at, int label)
+    // Classifies the decoded frames [C, T, H, W] of a generation (clamped to [-1, 1]; left in `buffer` as [T, C, H, W]),
+    // stores their features at frame offset `at`, returns the fraction assigned to `label`.
+    private double Classify(Tensor output, float[] buffer, float[] features, int at, int label)
     {
-        using (var clamped = latent.detach().to(ScalarType.Float32).clamp(-1.0, 1.0).contiguous())
+        using (var clamped = output.detach().to(ScalarType.Float32).clamp(-1.0, 1.0).permute(1, 0, 2, 3).contiguous()) // [T, C, H, W]
             clamped.data<float>().CopyTo(buffer);
-        int frames = buffer.Length / FrameSet.Plane;
+        int frames = buffer.Length / _classifier.Plane;
         var result = _classifier.Classify(buffer, frames);
         result.Features.CopyTo(features, (long)at * FrameClassifier.FeatureDim);
         return result.Predicted.Count(p => p == label) / (double)frames;
     }
 
-    private (double Accuracy, int Frames) CheckClassifier(int frames)
+    private (double Accuracy, int Frames) CheckClassifier()
     {
-        FrameSet set;
-        if (IsVideo)
-            set = FrameSet.FromClips(new ClipSource(_test, frames), _o.CeilingClipsPerClass, CeilingSeed);
-        else
-            set = FrameSet.FromImages(_test, Enumerable.Range(0, _o.ClassifierCheckImages ?? _test.Count).ToArray());
+        var set = _real.Ceiling(_o.CeilingClipsPerClass, _o.ClassifierCheckImages, CeilingSeed);
         return (_classifier.Classify(set.Pixels, set.Count).Accuracy(set.Labels), set.Count);
     }
 
-    // Two disjoint real test sets of k samples per class (features, row-major [k·10·frames, 64]). Images: two disjoint
-    // groups of k test images per class after a seeded shuffle. Video: k clips per class built from the even-indexed
-    // and from the odd-indexed test items respectively (so no item appears in both).
-    private (float[] A, float[] B) RealReference(int frames, int k)
+    // Two disjoint real held-out sets of k samples per class (features, row-major [k·10·frames, 64]); see IRealFrames.
+    private (float[] A, float[] B) RealReference(int k)
     {
         FrameSet a, b;
-        if (IsVideo)
+        try
         {
-            var even = _test.Subset(Enumerable.Range(0, _test.Count).Where(i => i % 2 == 0).ToArray());
-            var odd = _test.Subset(Enumerable.Range(0, _test.Count).Where(i => i % 2 == 1).ToArray());
-            a = FrameSet.FromClips(new ClipSource(even, frames), k, ReferenceSeed);
-            b = FrameSet.FromClips(new ClipSource(odd, frames), k, ReferenceSeed + 500000);
+            (a, b) = _real.Reference(k, ReferenceSeed);
         }
-        else
+        catch (ArgumentException e)
         {
-            var rng = new Random(ReferenceSeed);
-            var first = new List<int>();
-            var second = new List<int>();
-            foreach (var pool in _test.ByClass())
-            {
-                var shuffled = pool.ToArray();
-                rng.Shuffle(shuffled);
-                if (shuffled.Length < 2 * k) throw new UsageException($"a test class has {shuffled.Length} images; {2 * k} are needed");
-                first.AddRange(shuffled.Take(k));
-                second.AddRange(shuffled.Skip(k).Take(k));
-            }
-            a = FrameSet.FromImages(_test, first);
-            b = FrameSet.FromImages(_test, second);
+            throw new UsageException(e.Message);
         }
         return (_classifier.Classify(a.Pixels, a.Count).Features, _classifier.Classify(b.Pixels, b.Count).Features);
     }

@@ -57,6 +57,13 @@ public sealed class EvalReport
     public required int Threads { get; init; }
     public required double Seconds { get; init; }
     public required string Version { get; init; }
+    /// <summary>Mean nearest-training-background PSNR (dB) of the full-compute samples (models with a background set,
+    /// <see cref="Jano.Training.Classifier.IBackgroundReference"/>); null otherwise.</summary>
+    public double? BackgroundPsnrFull { get; init; }
+    /// <summary>The same for Jano's samples.</summary>
+    public double? BackgroundPsnrJano { get; init; }
+    /// <summary>The same measure on real held-out clips (backgrounds never seen in training).</summary>
+    public double? BackgroundPsnrHeldOut { get; init; }
     public required List<EvalSampleResult> Samples { get; init; }
     public required List<string> Files { get; init; }
 
@@ -75,6 +82,9 @@ public sealed class EvalReport
             $"jano vs full, object region: psnr={F(PsnrRegion, "F2")} dB ssim={F(SsimRegion, "F4")} (region = {F(100 * RegionCoverage, "F0")}% of pixels)",
             $"levels static/moderate/active: {F(levels.GetValueOrDefault("static"), "F2")}/{F(levels.GetValueOrDefault("moderate"), "F2")}/{F(levels.GetValueOrDefault("active"), "F2")}; all three levels in {F(AllThreeLevelsFraction, "F2")} of samples",
             $"jano speedup {F(MeanSpeedup, "F2")}x (mean over samples), computed token fraction {F(MeanComputedTokenFraction, "F3")}",
+            .. BackgroundPsnrFull is { } bf
+                ? new[] { $"background: nearest training background psnr full={F(bf, "F2")} jano={F(BackgroundPsnrJano ?? double.NaN, "F2")} dB (real held-out clips {F(BackgroundPsnrHeldOut ?? double.NaN, "F2")} dB)" }
+                : [],
         ];
     }
 }

@@ -48,6 +48,7 @@ public static class StudyJob
         var fftHits = new double[maxWarmup + 1];
         int generations = 0, blocks = 0, total = prompts.Count * o.SamplesPerPrompt;
         var none = new NoAccelerator();
+        var stale = new StaleAccumulator();
 
         var conditions = pipeline.EncodeConditions(requests, cancel: cancel);
         try
@@ -88,6 +89,8 @@ public static class StudyJob
                         }
                         fftHits[w] += GroundTruth.TercileAgreement(GroundTruth.Complexity(trajectory[w], block), complexity);
                     }
+                    if (options.WarmupSteps + options.CooldownSteps < stepCount)
+                        stale.Add(StaleErrors(trajectory[0], velocities, options, stepCount));
                 }
                 finally
                 {
@@ -108,6 +111,7 @@ public static class StudyJob
             .Select(w => new StudyResult.RecognitionRow(w, analyzerHits[w] / generations, fftHits[w] / generations))
             .ToArray();
         var valid = perGeneration.Where(double.IsFinite).ToArray();
+        double pooled = RankCorrelation.Spearman(pooledComplexity.ToArray(), pooledConvergence.ToArray());
         var result = new StudyResult
         {
             Model = entry.Name,
@@ -117,8 +121,11 @@ public static class StudyJob
             BlockSize = OptionList.Format(block),
             Steps = stepCount,
             Spearman = valid.Length == 0 ? double.NaN : valid.Average(),
+            SpearmanP = StudentT.MeanP(perGeneration),
             SpearmanPerGeneration = perGeneration.ToArray(),
-            SpearmanPooled = RankCorrelation.Spearman(pooledComplexity.ToArray(), pooledConvergence.ToArray()),
+            SpearmanPooled = pooled,
+            SpearmanPooledP = StudentT.CorrelationP(pooled, pooledComplexity.Count),
+            StaleError = stale.Result(options),
             Recognition = rows,
             Threads = usedThreads,
             Options = options.ToPairs().ToDictionary(kv => kv.Key, kv => kv.Value),
@@ -126,6 +133,73 @@ public static class StudyJob
         };
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "study.json"), JsonSerializer.Serialize(result, ReportJson.Options));
         return result;
+    }
+
+    // One generation's stale-error figures at the preset: (analyzer vs stale, oracle vs stale, analyzer vs oracle, warm-up
+    // predictor vs stale, static share in the lowest stale tercile, static fraction, best-decile ratio, analyzer static
+    // error / random expectation, oracle static error / analyzer's).
+    private static double[] StaleErrors(Tensor noise, IReadOnlyList<Tensor> velocities, JanoOptions options, int steps)
+    {
+        var block = options.AnalyzeBlockSize;
+        int w = options.WarmupSteps, first = w + 1, last = steps - options.CooldownSteps;
+        var levels = InterleavedSchedule.All(steps, options);
+        var lastFull = new int[steps];
+        for (int s = 1, r = 1; s <= steps; s++)
+        {
+            if (levels[s - 1] is 0 or 3) r = s;
+            lastFull[s - 1] = r;
+        }
+        var error = GroundTruth.StaleError(velocities, block, lastFull, first, last);
+        var oracle = GroundTruth.VelocityChange(velocities, block, first, last);
+        double[] score;
+        int[] blockLevels;
+        using (var scope = NewDisposeScope())
+        {
+            var feats = new List<Tensor>();
+            if (options.IncludeXt) feats.Add(noise);
+            feats.AddRange(velocities.Take(w));
+            var analysis = ComplexityAnalyzer.Analyze(torch.stack(feats, 0), new AnalyzerSettings(block, options.TWeight,
+                options.DStrength, options.DDistance, options.Enhance, options.StaticThresh, options.MediumThresh));
+            score = analysis.Score.Select(x => (double)x).ToArray();
+            blockLevels = analysis.Levels;
+        }
+        double warmupPredictor = w >= 2 ? RankCorrelation.Spearman(GroundTruth.VelocityChange(velocities, block, w, w), error) : double.NaN;
+        var terciles = GroundTruth.Terciles(error);
+        int statics = blockLevels.Count(l => l == 1);
+        double inLowest = statics == 0 ? double.NaN : blockLevels.Where((l, i) => l == 1 && terciles[i] == 0).Count() / (double)statics;
+        double mean = error.Average();
+        var sorted = error.OrderBy(x => x).ToArray();
+        int decile = Math.Max(1, (int)Math.Ceiling(sorted.Length / 10.0));
+        double bestDecile = mean > 0 ? sorted.Take(decile).Average() / mean : double.NaN;
+        double analyzerCost = blockLevels.Select((l, i) => l == 1 ? error[i] : 0).Sum();
+        double oracleCost = sorted.Take(statics).Sum();
+        return
+        [
+            RankCorrelation.Spearman(score, error), RankCorrelation.Spearman(oracle, error), RankCorrelation.Spearman(score, oracle),
+            warmupPredictor, inLowest, statics / (double)blockLevels.Length, bestDecile,
+            statics == 0 || mean == 0 ? double.NaN : analyzerCost / (statics * mean),
+            analyzerCost > 0 ? oracleCost / analyzerCost : double.NaN,
+        ];
+    }
+
+    // Per-generation stale-error figures, averaged (NaN entries left out) into the result.
+    private sealed class StaleAccumulator
+    {
+        private readonly List<double[]> _rows = new();
+
+        public void Add(double[] row) => _rows.Add(row);
+
+        public StudyResult.StaleErrorStudy? Result(JanoOptions o)
+        {
+            if (_rows.Count == 0) return null;
+            double M(int i)
+            {
+                var v = _rows.Select(r => r[i]).Where(double.IsFinite).ToArray();
+                return v.Length == 0 ? double.NaN : v.Average();
+            }
+            return new StudyResult.StaleErrorStudy(o.WarmupSteps, o.StaticInterval, M(0), StudentT.MeanP(_rows.Select(r => r[0])), M(1), M(2), M(3),
+                M(4), M(5), M(6), M(7), M(8), _rows.Count);
+        }
     }
 
     private static Tensor Keep(Tensor t)

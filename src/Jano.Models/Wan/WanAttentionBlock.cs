@@ -55,8 +55,8 @@ public sealed class WanAttentionBlock : nn.Module
         return Modulate(norm1.call(x), e[1], e[0]).MoveToOuterDisposeScope();
     }
 
-    /// <summary>x [B, n, C] fp32; e0 [B, 6, C] fp32; context [B, L, C] embedded text; cos/sin [n, D/2] (cosAll/sinAll [N, D/2] for every token) → [B, n, C] fp32.</summary>
-    public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor cos, Tensor sin, Tensor cosAll, Tensor sinAll, ITransformerHooks hooks)
+    /// <summary>x [B, n, C] fp32; e0 [B, 6, C] fp32; context [B, L, C] embedded text; rot [n, D/2] RoPE rotations (rotAll [N, D/2] for every token) → [B, n, C] fp32.</summary>
+    public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor rot, Tensor rotAll, ITransformerHooks hooks)
     {
         using var scope = NewDisposeScope();
         x = x.to(ScalarType.Float32);
@@ -64,7 +64,7 @@ public sealed class WanAttentionBlock : nn.Module
         var attnIn = Modulate(norm1.call(x), e[1], e[0]).to(_dtype);
         // seam: self-attention
         var y = hooks.RunAttention(_layer, AttentionKind.Self, new TokenStreams(attnIn),
-            a => new TokenStreams(self_attn.Forward(_layer, a.Image, cos, sin, cosAll, sinAll, hooks))).Image;
+            a => new TokenStreams(self_attn.Forward(_layer, a.Image, rot, rotAll, hooks))).Image;
         x = x.add(y.to(ScalarType.Float32).mul(e[2]));                    // fp32 island: x + y·gate
         // seam: cross-attention
         var crossIn = norm3.call(x).to(_dtype);

@@ -25,7 +25,7 @@ internal static class WanBackbone
         int total = (int)tokens.shape[1];
         // seam: token selection (gather rows and their positions)
         var selection = hooks.SelectTokens(total);
-        var (cosAll, sinAll) = rope.Table(grid, device);                       // [N, D/2]
+        var rotAll = rope.Rotations(grid, device);                              // [N, D/2] complex
         Tensor output;                                                          // [B, n, P]
         if (selection.IsEmpty)
         {
@@ -34,15 +34,14 @@ internal static class WanBackbone
         else
         {
             var h = selection.Gather(tokens, 1).to(ScalarType.Float32);        // [B, n, C] fp32 residual stream
-            var cos = selection.Gather(cosAll, 0);                              // [n, D/2]
-            var sin = selection.Gather(sinAll, 0);
+            var rot = selection.Gather(rotAll, 0);                              // [n, D/2]
             var (e, e0, ctx) = condition();
 
             // seam: around the block stack (step-level caches may skip it)
             h = hooks.RunBlockStack(h, () => blocks[0].ModulatedInput(h, e0), hs =>
             {
                 foreach (var block in blocks)
-                    hs = block.Forward(hs, e0, ctx, cos, sin, cosAll, sinAll, hooks); // [B, n, C]
+                    hs = block.Forward(hs, e0, ctx, rot, rotAll, hooks); // [B, n, C]
                 return hs;
             });
             output = head.Forward(h, e);                                       // [B, n, P]

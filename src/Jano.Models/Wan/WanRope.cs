@@ -16,6 +16,7 @@ public sealed class WanRope : IDisposable
     private readonly int _headDim;
     private readonly double _theta;
     private readonly Dictionary<string, (Tensor Cos, Tensor Sin)> _tables = new();
+    private readonly Dictionary<string, Tensor> _rotations = new();
 
     /// <summary>Creates the holder for heads of width <paramref name="headDim"/>; <paramref name="precision"/> is
     /// <see cref="ScalarType.Float64"/> (Wan) or <see cref="ScalarType.Float32"/> (the DiT).</summary>
@@ -49,6 +50,19 @@ public sealed class WanRope : IDisposable
         table.Item2.DetachFromDisposeScope();
         _tables[key] = table;
         return table;
+    }
+
+    /// <summary>The same rotations as unit complex numbers cos + i·sin [N, D/2] (complex128 for float64 precision, complex64
+    /// for float32), for <see cref="Rotate"/>.</summary>
+    public Tensor Rotations((int T, int H, int W) grid, Device device)
+    {
+        var key = $"{grid.T}x{grid.H}x{grid.W}@{device}";
+        if (_rotations.TryGetValue(key, out var cached)) return cached;
+        var (cos, sin) = Table(grid, device);
+        var rotations = torch.complex(cos, sin);
+        rotations.DetachFromDisposeScope();
+        _rotations[key] = rotations;
+        return rotations;
     }
 
     /// <summary>Rotation angles [N·D/2] (row-major [N, D/2]) in float64.</summary>
@@ -96,9 +110,26 @@ public sealed class WanRope : IDisposable
         return torch.stack([r0, r1], -1).view(shape).to(x.dtype).MoveToOuterDisposeScope(); // [B, n, H, D]
     }
 
+    /// <summary>Rotates x [B, n, H, D] by per-token unit complex numbers <paramref name="rotations"/> [n, D/2] (from
+    /// <see cref="Rotations"/>): pairs (2j, 2j+1) multiplied as complex numbers, as the official <c>rope_apply</c> does, in the
+    /// rotations' precision; returns x's dtype. The same result as <see cref="Apply"/> in fewer tensor operations.</summary>
+    public static Tensor Rotate(Tensor x, Tensor rotations)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(rotations);
+        using var scope = NewDisposeScope();
+        var shape = x.shape;
+        var real = rotations.dtype == ScalarType.ComplexFloat64 ? ScalarType.Float64 : ScalarType.Float32;
+        var pairs = torch.view_as_complex(x.to(real).reshape(shape[0], shape[1], shape[2], shape[3] / 2, 2)); // [B, n, H, D/2]
+        var turned = torch.view_as_real(pairs.mul(rotations.unsqueeze(1)));                                   // [B, n, H, D/2, 2]
+        return turned.reshape(shape).to(x.dtype).MoveToOuterDisposeScope();                                  // [B, n, H, D]
+    }
+
     /// <summary>Disposes the cached tables.</summary>
     public void Dispose()
     {
+        foreach (var r in _rotations.Values) r.Dispose();
+        _rotations.Clear();
         foreach (var (cos, sin) in _tables.Values)
         {
             cos.Dispose();

@@ -30,17 +30,17 @@ public sealed class WanSelfAttention : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>x [B, n, C] (the selected tokens); cos/sin [n, D/2] at the tokens' original positions; cosAll/sinAll [N, D/2]
-    /// for every token (RoPE of extra K/V input rows a method supplies) → [B, n, C].</summary>
-    public Tensor Forward(int layer, Tensor x, Tensor cos, Tensor sin, Tensor cosAll, Tensor sinAll, ITransformerHooks hooks)
+    /// <summary>x [B, n, C] (the selected tokens); rot [n, D/2] RoPE rotations (<see cref="WanRope.Rotations"/>) at the
+    /// tokens' original positions; rotAll [N, D/2] for every token (RoPE of extra K/V input rows a method supplies) → [B, n, C].</summary>
+    public Tensor Forward(int layer, Tensor x, Tensor rot, Tensor rotAll, ITransformerHooks hooks)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], n = x.shape[1], c = x.shape[2], d = c / _heads;
-        var qh = WanRope.Apply(norm_q.call(q.call(x)).view(b, n, _heads, d), cos, sin); // [B, n, H, D]
+        var qh = WanRope.Rotate(norm_q.call(q.call(x)).view(b, n, _heads, d), rot);   // [B, n, H, D]
         // seam: extra K/V input rows (e.g. cached self-attention inputs of frozen tokens), before the K/V projections
-        var (kvIn, kCos, kSin) = ExtraKeyValueRows.Append(x, cos, sin, cosAll, sinAll, hooks.ExtraKeyValueInput(layer, x)); // [B, n + e, C]
+        var (kvIn, kRot) = ExtraKeyValueRows.Append(x, rot, rotAll, hooks.ExtraKeyValueInput(layer, x)); // [B, n + e, C]
         long m = kvIn.shape[1];
-        var kh = WanRope.Apply(norm_k.call(k.call(kvIn)).view(b, m, _heads, d), kCos, kSin); // [B, m, H, D]
+        var kh = WanRope.Rotate(norm_k.call(k.call(kvIn)).view(b, m, _heads, d), kRot); // [B, m, H, D]
         var vh = v.call(kvIn).view(b, m, _heads, d);                                      // [B, m, H, D]
         // seam: K/V right after projection + qk-norm + RoPE (frozen tokens' cached K/V are appended here)
         var (keys, values, _) = hooks.ExtendKeyValues(layer, new KeyValues(kh, vh));       // [B, n', H, D]

@@ -18,10 +18,12 @@ public static class ClassifierTrainer
         Action<ClassifierProgress>? log = null, CancellationToken cancel = default)
     {
         options.Validate();
+        if (sampler.Channels != model.Channels || sampler.Side != model.Side)
+            throw new ArgumentException($"the sampler draws {sampler.Channels}x{sampler.Side}x{sampler.Side} frames; the classifier takes {model.Channels}x{model.Side}x{model.Side}");
         int stepsPerEpoch = Math.Max(1, sampler.FramesPerEpoch / options.BatchSize);
         int total = stepsPerEpoch * options.Epochs;
         var rng = new Random(options.Seed);
-        var pixels = new float[options.BatchSize * FrameSet.Plane];
+        var pixels = new float[options.BatchSize * model.Plane];
         var labels = new long[options.BatchSize];
         using var optimizer = torch.optim.AdamW(model.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
         var watch = Stopwatch.StartNew();
@@ -40,7 +42,7 @@ public static class ClassifierTrainer
                     foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                     sampler.Batch(rng, pixels, labels);
                     using var scope = NewDisposeScope();
-                    var x = torch.tensor(pixels, [options.BatchSize, 1, FrameClassifier.Side, FrameClassifier.Side]);
+                    var x = torch.tensor(pixels, [options.BatchSize, model.Channels, model.Side, model.Side]);
                     var y = torch.tensor(labels);
                     optimizer.zero_grad();
                     var loss = nn.functional.cross_entropy(model.Logits(x), y);

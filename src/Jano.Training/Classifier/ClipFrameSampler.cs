@@ -11,11 +11,15 @@ public sealed class ClipFrameSampler : IFrameSampler
     {
         if (framesPerEpoch < 1) throw new ArgumentException($"framesPerEpoch ({framesPerEpoch}) must be at least 1");
         _clips = clips;
-        _clip = new float[clips.Frames * FrameSet.Plane];
+        _clip = new float[clips.Frames * FrameSet.GreyPlane];
         FramesPerEpoch = framesPerEpoch;
     }
 
     public int FramesPerEpoch { get; }
+
+    public int Channels => 1;
+
+    public int Side => FrameClassifier.DefaultSide;
 
     public void Batch(Random rng, Span<float> pixels, Span<long> labels)
     {
@@ -25,7 +29,7 @@ public sealed class ClipFrameSampler : IFrameSampler
             int label = _clips.NextSample(rng, _clip);
             for (int f = 0; f < _clips.Frames && b < labels.Length; f++, b++)
             {
-                _clip.AsSpan(f * FrameSet.Plane, FrameSet.Plane).CopyTo(pixels.Slice(b * FrameSet.Plane, FrameSet.Plane));
+                _clip.AsSpan(f * FrameSet.GreyPlane, FrameSet.GreyPlane).CopyTo(pixels.Slice(b * FrameSet.GreyPlane, FrameSet.GreyPlane));
                 labels[b] = label;
             }
         }

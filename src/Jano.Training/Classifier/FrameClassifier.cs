@@ -6,14 +6,16 @@ using static TorchSharp.torch;
 namespace Jano.Training.Classifier;
 
 /// <summary>
-/// A small CNN for 32x32 grey frames in [-1, 1] ([N, 1, 32, 32]): three 3x3 convolutions (1→32→64→64, GELU, 2x2 max
-/// pooling after each), a linear layer to a <see cref="FeatureDim"/>-d feature (GELU), and a linear layer to
-/// <see cref="Classes"/> logits. The feature is the space in which evaluation measures Fréchet distances.
+/// A small CNN for square frames in [-1, 1] ([N, C, S, S]; 32x32 grey for the Fashion-MNIST models, 64x64 RGB for the
+/// scenes model): three convolutions with GELU and 2x2 max pooling after each, then a linear layer to a
+/// <see cref="FeatureDim"/>-d feature (GELU), and a linear layer to <see cref="Classes"/> logits. The feature is the
+/// space in which evaluation measures Fréchet distances. Up to 32x32: 3x3 convolutions C→32→64→64. Larger frames (a
+/// multiple of 32): a 5x5 convolution C→32 with stride S/32 (to 32x32), then 3x3 convolutions 32→64→128.
 /// </summary>
 public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
 {
-    /// <summary>Frame side in pixels.</summary>
-    public const int Side = 32;
+    /// <summary>Frame side of the Fashion-MNIST models' classifiers.</summary>
+    public const int DefaultSide = 32;
 
     /// <summary>Length of the feature vector returned by <see cref="Features"/>.</summary>
     public const int FeatureDim = 64;
@@ -29,30 +31,46 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
 
     /// <summary>Builds the network with libtorch's default initialisation; seed the global generator
     /// (<c>torch.manual_seed</c>) before for reproducible weights, or load weights with <see cref="Load"/>.</summary>
-    public FrameClassifier() : base(nameof(FrameClassifier))
+    /// <param name="channels">Frame channels (1 grey, 3 RGB).</param>
+    /// <param name="side">Frame side in pixels: 8, 16, 24, 32 or a multiple of 32.</param>
+    public FrameClassifier(int channels = 1, int side = DefaultSide) : base(nameof(FrameClassifier))
     {
-        conv1 = nn.Conv2d(1, 32, 3, padding: 1);
+        if (channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be positive");
+        if (!IsSupportedSide(side)) throw new ArgumentOutOfRangeException(nameof(side), side, "side must be 8, 16, 24, 32 or a multiple of 32");
+        Channels = channels;
+        Side = side;
+        int stride = InputStride(side), top = stride > 1 ? 128 : 64, reduced = side / stride;
+        conv1 = stride > 1 ? nn.Conv2d(channels, 32, 5, stride: stride, padding: 2) : nn.Conv2d(channels, 32, 3, padding: 1);
         conv2 = nn.Conv2d(32, 64, 3, padding: 1);
-        conv3 = nn.Conv2d(64, 64, 3, padding: 1);
-        feature = nn.Linear(64 * 4 * 4, FeatureDim);
+        conv3 = nn.Conv2d(64, top, 3, padding: 1);
+        feature = nn.Linear(top * (reduced / 8) * (reduced / 8), FeatureDim);
         head = nn.Linear(FeatureDim, Classes);
         RegisterComponents();
     }
 
-    /// <summary>Feature vectors [N, 64] of frames [N, 1, 32, 32] (values expected in [-1, 1]).</summary>
+    /// <summary>Frame channels.</summary>
+    public int Channels { get; }
+
+    /// <summary>Frame side in pixels.</summary>
+    public int Side { get; }
+
+    /// <summary>Floats per frame (C·S·S).</summary>
+    public int Plane => Channels * Side * Side;
+
+    /// <summary>Feature vectors [N, 64] of frames [N, C, S, S] (values expected in [-1, 1]).</summary>
     /// <exception cref="ArgumentException">The input is not [N, 1, 32, 32].</exception>
     public Tensor Features(Tensor x)
     {
         CheckInput(x);
         using var scope = NewDisposeScope();
-        var h = nn.functional.max_pool2d(nn.functional.gelu(conv1.forward(x)), 2);
+        var h = nn.functional.max_pool2d(nn.functional.gelu(conv1.forward(x)), 2);   // [N, 32, 16, 16] (S ≥ 32)
         h = nn.functional.max_pool2d(nn.functional.gelu(conv2.forward(h)), 2);
         h = nn.functional.max_pool2d(nn.functional.gelu(conv3.forward(h)), 2);
         var f = nn.functional.gelu(feature.forward(h.flatten(1)));
         return f.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Class logits [N, 10] of frames [N, 1, 32, 32].</summary>
+    /// <summary>Class logits [N, 10] of frames [N, C, S, S].</summary>
     public Tensor Logits(Tensor x)
     {
         using var f = Features(x);
@@ -66,13 +84,13 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => Logits(x);
 
     /// <summary>
-    /// Classifies <paramref name="count"/> frames stored row-major in <paramref name="frames"/> (1024 floats each),
+    /// Classifies <paramref name="count"/> frames stored row-major in <paramref name="frames"/> (<see cref="Plane"/> floats each),
     /// in batches of <paramref name="batch"/>, without gradients. The model should be in eval mode.
     /// </summary>
-    /// <exception cref="ArgumentException">The span is shorter than <c>count * 1024</c> or batch &lt; 1.</exception>
+    /// <exception cref="ArgumentException">The span is shorter than <c>count * Plane</c> or batch &lt; 1.</exception>
     public FrameClassification Classify(ReadOnlySpan<float> frames, int count, int batch = 256)
     {
-        const int plane = Side * Side;
+        int plane = Plane;
         if (count < 0 || frames.Length < (long)count * plane)
             throw new ArgumentException($"{count} frames need {(long)count * plane} floats, got {frames.Length}");
         if (batch < 1) throw new ArgumentException($"batch ({batch}) must be at least 1");
@@ -83,7 +101,7 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
         {
             int n = Math.Min(batch, count - start);
             using var scope = NewDisposeScope();
-            var x = torch.tensor(frames.Slice(start * plane, n * plane).ToArray(), [n, 1, Side, Side]);
+            var x = torch.tensor(frames.Slice(start * plane, n * plane).ToArray(), [n, Channels, Side, Side]);
             // A batch of one would take libtorch's NNPACK convolution path, which logs a warning per call on CPUs it
             // does not support; a duplicated frame keeps the oneDNN path. Only the first n rows are read back.
             if (n == 1) x = x.expand(2, -1, -1, -1).contiguous();
@@ -96,15 +114,32 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Writes the weights as safetensors (atomically) with optional string metadata.</summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) => WeightLoader.Save(this, path, metadata);
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            ["channels"] = Channels.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["side"] = Side.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        WeightLoader.Save(this, path, meta);
+    }
 
-    /// <summary>Loads a classifier saved by <see cref="Save"/> and puts it in eval mode.</summary>
+    /// <summary>Loads a classifier saved by <see cref="Save"/> (its frame shape read from the <c>channels</c> and
+    /// <c>side</c> metadata; 1 and 32 when absent) and puts it in eval mode.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="WeightFileException">The file does not hold this network's weights.</exception>
     public static FrameClassifier Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"classifier weights not found: {path}", path);
-        var model = new FrameClassifier();
+        int channels, side;
+        using (var file = SafetensorsFile.Open(path))
+        {
+            channels = MetaInt(file.Metadata, "channels", 1, path);
+            side = MetaInt(file.Metadata, "side", DefaultSide, path);
+        }
+        if (channels is < 1 or > 4 || side > 512 || !IsSupportedSide(side))
+            throw new WeightFileException($"{path}: classifier frame shape {channels}x{side}x{side} is not supported");
+        var model = new FrameClassifier(channels, side);
         try
         {
             WeightLoader.LoadInto(model, [path]);
@@ -118,9 +153,22 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
         }
     }
 
-    private static void CheckInput(Tensor x)
+    private static bool IsSupportedSide(int side) => side is 8 or 16 or 24 or 32 || (side > 32 && side % 32 == 0);
+
+    // Stride of the first convolution that brings a frame to 32x32 (1 for 32 and smaller).
+    private static int InputStride(int side) => side > DefaultSide ? side / DefaultSide : 1;
+
+    private static int MetaInt(IReadOnlyDictionary<string, string> meta, string key, int fallback, string path)
     {
-        if (x.dim() != 4 || x.shape[1] != 1 || x.shape[2] != Side || x.shape[3] != Side)
-            throw new ArgumentException($"expected frames [N, 1, {Side}, {Side}], got [{string.Join(", ", x.shape)}]");
+        if (!meta.TryGetValue(key, out var text)) return fallback;
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new WeightFileException($"{path}: metadata '{key}' is not a number");
+    }
+
+    private void CheckInput(Tensor x)
+    {
+        if (x.dim() != 4 || x.shape[1] != Channels || x.shape[2] != Side || x.shape[3] != Side)
+            throw new ArgumentException($"expected frames [N, {Channels}, {Side}, {Side}], got [{string.Join(", ", x.shape)}]");
     }
 }

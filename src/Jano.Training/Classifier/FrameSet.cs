@@ -1,19 +1,26 @@
 namespace Jano.Training.Classifier;
 
-/// <summary>Labelled 32x32 grey frames in [-1, 1], row-major, 1024 floats per frame.</summary>
+/// <summary>Labelled frames in [-1, 1], row-major, <see cref="Plane"/> floats per frame ([C, S, S]; 32x32 grey by default).</summary>
 public sealed class FrameSet
 {
-    /// <summary>Floats per frame.</summary>
-    public const int Plane = FrameClassifier.Side * FrameClassifier.Side;
+    /// <summary>Floats per 32x32 grey frame (the Fashion-MNIST models').</summary>
+    public const int GreyPlane = FrameClassifier.DefaultSide * FrameClassifier.DefaultSide;
 
-    /// <summary>Wraps <paramref name="pixels"/> (not copied): <c>labels.Length</c> frames.</summary>
-    public FrameSet(float[] pixels, int[] labels)
+    /// <summary>Wraps <paramref name="pixels"/> (not copied): <c>labels.Length</c> frames of <paramref name="plane"/> floats.</summary>
+    public FrameSet(float[] pixels, int[] labels, int plane = GreyPlane)
     {
-        if (pixels.LongLength != (long)labels.Length * Plane)
-            throw new ArgumentException($"{labels.Length} frames need {(long)labels.Length * Plane} floats, got {pixels.LongLength}");
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (plane < 1) throw new ArgumentOutOfRangeException(nameof(plane), plane, "plane must be positive");
+        if (pixels.LongLength != (long)labels.Length * plane)
+            throw new ArgumentException($"{labels.Length} frames need {(long)labels.Length * plane} floats, got {pixels.LongLength}");
         Pixels = pixels;
         Labels = labels;
+        Plane = plane;
     }
+
+    /// <summary>Floats per frame.</summary>
+    public int Plane { get; }
 
     public float[] Pixels { get; }
 
@@ -25,10 +32,10 @@ public sealed class FrameSet
     public static FrameSet FromImages(FashionMnist data, IReadOnlyList<int> indices)
     {
         var source = new ImageSource(data);
-        var pixels = new float[(long)indices.Count * Plane];
+        var pixels = new float[(long)indices.Count * GreyPlane];
         var labels = new int[indices.Count];
         for (int i = 0; i < indices.Count; i++)
-            labels[i] = source.Write(indices[i], pixels.AsSpan(i * Plane, Plane));
+            labels[i] = source.Write(indices[i], pixels.AsSpan(i * GreyPlane, GreyPlane));
         return new FrameSet(pixels, labels);
     }
 
@@ -43,13 +50,13 @@ public sealed class FrameSet
     {
         if (clipsPerClass < 1) throw new ArgumentException($"clips per class ({clipsPerClass}) must be at least 1");
         int frames = clips.Frames, n = FrameClassifier.Classes * clipsPerClass;
-        var pixels = new float[(long)n * frames * Plane];
+        var pixels = new float[(long)n * frames * GreyPlane];
         var labels = new int[n * frames];
         int k = 0;
         for (int c = 0; c < FrameClassifier.Classes; c++)
         for (int i = 0; i < clipsPerClass; i++, k++)
         {
-            clips.Write(new Random(seed + 1000 * c + i), c, pixels.AsSpan(k * frames * Plane, frames * Plane));
+            clips.Write(new Random(seed + 1000 * c + i), c, pixels.AsSpan(k * frames * GreyPlane, frames * GreyPlane));
             labels.AsSpan(k * frames, frames).Fill(c);
         }
         return new FrameSet(pixels, labels);

@@ -5,7 +5,7 @@ namespace Jano.Training.Classifier;
 public sealed class ImageFrameSampler : IFrameSampler
 {
     private readonly ImageSource _source;
-    private readonly float[] _scratch = new float[FrameSet.Plane];
+    private readonly float[] _scratch = new float[FrameSet.GreyPlane];
 
     public ImageFrameSampler(FashionMnist data, int maxShift = 2)
     {
@@ -17,16 +17,20 @@ public sealed class ImageFrameSampler : IFrameSampler
 
     public int MaxShift { get; }
 
+    public int Channels => 1;
+
+    public int Side => FrameClassifier.DefaultSide;
+
     public int FramesPerEpoch { get; }
 
     public void Batch(Random rng, Span<float> pixels, Span<long> labels)
     {
-        const int side = FrameClassifier.Side;
+        const int side = FrameClassifier.DefaultSide;
         for (int b = 0; b < labels.Length; b++)
         {
             labels[b] = _source.NextSample(rng, _scratch);
             int dx = rng.Next(-MaxShift, MaxShift + 1), dy = rng.Next(-MaxShift, MaxShift + 1);
-            var dst = pixels.Slice(b * FrameSet.Plane, FrameSet.Plane);
+            var dst = pixels.Slice(b * FrameSet.GreyPlane, FrameSet.GreyPlane);
             dst.Fill(-1f);
             for (int y = 0; y < side; y++)
             {

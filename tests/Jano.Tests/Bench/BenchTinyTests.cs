@@ -33,6 +33,14 @@ public class BenchTinyTests
             AssertComplete(records, dir, steps: 10);
             Assert.Contains(records, r => r.Method == "ras" && r.CacheBytes > 0);
             Assert.Equal("tiny-bench", records[0].Model);
+            // the oracle and random maps keep the analyzer's level fractions at every Jano setting
+            foreach (var (method, map) in new[] { ("jano-oracle", "oracle"), ("jano-random", "random") })
+                foreach (var r in records.Where(x => x.Method == method && x.Setting != BenchSettings.OffLabel))
+                {
+                    var plain = Assert.Single(records, x => x.Method == "jano" && x.Setting == r.Setting);
+                    Assert.Equal(map, r.Options["map"]);
+                    Assert.Equal(plain.ComputedTokenFraction, r.ComputedTokenFraction, 9);
+                }
 
             int perMethod = 5;
             // resume: nothing left to run, no new lines, same records

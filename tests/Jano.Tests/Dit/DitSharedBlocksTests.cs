@@ -76,4 +76,21 @@ public class DitSharedBlocksTests
         Assert.False(TestModels.BitEqual(y32, y64)); // the fp64 rotation rounds once, at the end
         Assert.Throws<ArgumentException>(() => new WanRope(16, 10000.0, ScalarType.BFloat16));
     }
+
+    [Fact]
+    public void ComplexRotationEqualsThePairwiseRotation()
+    {
+        foreach (var precision in new[] { ScalarType.Float32, ScalarType.Float64 })
+        {
+            using var rope = new WanRope(16, 10000.0, precision);
+            var (cos, sin) = rope.Table((2, 3, 2), CPU);
+            var rot = rope.Rotations((2, 3, 2), CPU);
+            Assert.Equal(precision == ScalarType.Float64 ? ScalarType.ComplexFloat64 : ScalarType.ComplexFloat32, rot.dtype);
+            using var x = TestModels.Randn(5, 2, 12, 2, 16);
+            using var pairwise = WanRope.Apply(x, cos, sin);
+            using var complex = WanRope.Rotate(x, rot);
+            Assert.Equal(x.shape, complex.shape);
+            Assert.True(TestModels.MaxAbsDiff(pairwise, complex) < 1e-6, $"{precision}: {TestModels.MaxAbsDiff(pairwise, complex)}");
+        }
+    }
 }

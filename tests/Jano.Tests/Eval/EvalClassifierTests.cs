@@ -86,6 +86,10 @@ public class EvalClassifierTests
     {
         public int FramesPerEpoch => 32 * 40;
 
+        public int Channels => 1;
+
+        public int Side => 32;
+
         // Class c: a bright horizontal band at rows 3c..3c+2 on black, plus noise.
         public void Batch(Random rng, Span<float> pixels, Span<long> labels)
         {
@@ -93,7 +97,7 @@ public class EvalClassifierTests
             {
                 int c = rng.Next(10);
                 labels[b] = c;
-                var f = pixels.Slice(b * FrameSet.Plane, FrameSet.Plane);
+                var f = pixels.Slice(b * FrameSet.GreyPlane, FrameSet.GreyPlane);
                 for (int i = 0; i < f.Length; i++)
                     f[i] = (i / 32 >= 3 * c && i / 32 < 3 * c + 3 ? 0.8f : -0.8f) + (float)(rng.NextDouble() * 0.4 - 0.2);
             }
@@ -109,7 +113,7 @@ public class EvalClassifierTests
         var progress = new List<ClassifierProgress>();
         ClassifierTrainer.Train(model, sampler, new ClassifierTrainOptions { Epochs = 1, BatchSize = 32, Seed = 2 }, progress.Add);
         Assert.Contains(progress, p => p.EpochEnd && p.Step == 40);
-        var pixels = new float[200 * FrameSet.Plane];
+        var pixels = new float[200 * FrameSet.GreyPlane];
         var labels = new long[200];
         sampler.Batch(new Random(99), pixels, labels);
         var acc = model.Classify(pixels, 200).Accuracy(labels.Select(l => (int)l).ToArray());

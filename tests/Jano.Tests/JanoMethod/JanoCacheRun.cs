@@ -45,9 +45,7 @@ public sealed class JanoCacheRun : IDisposable
             var y = forward(step++, new JanoHooks(level, partition, cache, buffer, Rows, mode));
             outputs.Add(y);
         }
-        Device? storedOn = mode == JanoCacheMode.Kv
-            ? cache.Get(Rows, 0, isStatic: true).K.device
-            : cache.GetHidden(Rows, 0, isStatic: true).device;
+        Device? storedOn = cache.Frozen(Rows, 0)[0].device;
         return new JanoCacheRun(outputs.ToArray(), cache.PeakBytes, buffer.Bytes, storedOn);
     }
 

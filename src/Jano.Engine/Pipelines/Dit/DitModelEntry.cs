@@ -2,6 +2,8 @@ using Jano.Core;
 using Jano.Core.Weights;
 using Jano.Engine.Catalog;
 using Jano.Models.Dit;
+using Jano.Models.FrameAutoencoder;
+using TorchSharp;
 
 namespace Jano.Engine.Pipelines.Dit;
 
@@ -25,6 +27,16 @@ public sealed record DitModelEntry : ModelEntry
 
     public override IReadOnlyList<string> SamplePrompts => FashionMnistClasses.Names;
 
+    /// <summary>Folder (relative to the assets folder) of the <see cref="FrameAutoencoderModel"/> whose normalised latents
+    /// the DiT denoises; empty for a pixel-space model.</summary>
+    public string AutoencoderFolder { get; init; } = "";
+
+    /// <summary>True for a latent model (decoded by its autoencoder).</summary>
+    public bool IsLatent => AutoencoderFolder.Length > 0;
+
+    /// <summary>Full path of the autoencoder folder (empty for a pixel-space model).</summary>
+    public string AutoencoderPath => IsLatent ? Path.Combine(AssetsRoot, AutoencoderFolder) : "";
+
     /// <summary>Full path of the shipped weights.</summary>
     public string WeightsPath => Path.Combine(AssetsRoot, WeightsFile);
 
@@ -36,8 +48,16 @@ public sealed record DitModelEntry : ModelEntry
     public override string CalibrationPath =>
         Path.Combine(AssetsRoot, WeightsFile.Length > 0 ? Path.GetDirectoryName(WeightsFile)! : Path.Combine("models", Name), "calibration.json");
 
-    /// <summary>Default latent [C, T, H, W] (pixel space: the default frames and size).</summary>
-    public long[] LatentShape => [Config.InChannels, Defaults.Frames, Defaults.Height, Defaults.Width];
+    /// <summary>Default latent [C, T, H, W]: the default frames and size, divided by the autoencoder's spatial factor for a
+    /// latent model.</summary>
+    public long[] LatentShape
+    {
+        get
+        {
+            int s = IsLatent ? FrameAutoencoderConfig.Downsample : 1;
+            return [Config.InChannels, Defaults.Frames, Defaults.Height / s, Defaults.Width / s];
+        }
+    }
 
     public bool IsVideo => Defaults.Frames > 1;
 
@@ -54,7 +74,10 @@ public sealed record DitModelEntry : ModelEntry
     public override IDiffusionPipeline CreatePipeline(LoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (IsLatent && !File.Exists(Path.Combine(AutoencoderPath, FrameAutoencoderModel.WeightsFileName)))
+            throw new UsageException($"model '{Name}': its autoencoder is missing ({Path.Combine(AutoencoderPath, FrameAutoencoderModel.WeightsFileName)})");
         var model = new DitModel(Config, options.Device, options.DType ?? Defaults.DType);
+        FrameLatentDecoder? decoder = null;
         try
         {
             string source;
@@ -69,12 +92,21 @@ public sealed record DitModelEntry : ModelEntry
                 source = $"random (seed {RandomSeed})";
             }
             model.eval();
+            if (IsLatent)
+            {
+                var autoencoder = FrameAutoencoderModel.Load(AutoencoderPath);
+                if (options.Device.type != DeviceType.CPU) autoencoder.to(options.Device);
+                decoder = new FrameLatentDecoder(autoencoder);
+                if (decoder.LatentChannels != Config.InChannels)
+                    throw new UsageException($"model '{Name}': the autoencoder has {decoder.LatentChannels} latent channels, the DiT takes {Config.InChannels}");
+            }
             var encoder = new ClassLabelEncoder(FashionMnistClasses.Names, FashionMnistClasses.Lookup, model.NullClass, options.Device);
-            return new DitPipeline(model, encoder, null, Defaults, source);
+            return new DitPipeline(model, encoder, decoder, Defaults, source);
         }
         catch
         {
             model.Dispose();
+            decoder?.Dispose();
             throw;
         }
     }

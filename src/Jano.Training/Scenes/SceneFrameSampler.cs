@@ -1,0 +1,63 @@
+using Jano.Training.Classifier;
+
+namespace Jano.Training.Scenes;
+
+/// <summary>
+/// Frames of fresh random <see cref="SceneSource"/> clips (random class each) for the scenes model's frame classifier:
+/// a batch takes <see cref="FramesPerClip"/> distinct random frames of each of consecutive clips (the frames of a clip are
+/// near-duplicates, so fewer per clip show more items per epoch), the last clip possibly in part; with probability
+/// <see cref="BlurProbability"/> a frame is smoothed by a 3x3 box filter (the autoencoder's reconstructions are a little
+/// softer than the rendered frames). An epoch is <see cref="FramesPerEpoch"/> frames.
+/// </summary>
+public sealed class SceneFrameSampler : IFrameSampler
+{
+    private readonly SceneSource _scenes;
+    private readonly float[] _clip;
+    private readonly float[] _frame;
+
+    public SceneFrameSampler(SceneSource scenes, int framesPerEpoch = 60000, double blurProbability = 0.5, int framesPerClip = 2)
+    {
+        if (framesPerClip < 1 || framesPerClip > scenes?.Frames)
+            throw new ArgumentOutOfRangeException(nameof(framesPerClip), framesPerClip, "must be in 1..frames");
+        ArgumentNullException.ThrowIfNull(scenes);
+        if (framesPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(framesPerEpoch), framesPerEpoch, "must be at least 1");
+        if (blurProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(blurProbability), blurProbability, "must be in [0, 1]");
+        _scenes = scenes;
+        _clip = new float[3 * scenes.Frames * scenes.Side * scenes.Side];
+        _frame = new float[3 * scenes.Side * scenes.Side];
+        FramesPerEpoch = framesPerEpoch;
+        BlurProbability = blurProbability;
+        FramesPerClip = framesPerClip;
+    }
+
+    public int FramesPerClip { get; }
+
+    public int Channels => 3;
+
+    public int Side => _scenes.Side;
+
+    public int FramesPerEpoch { get; }
+
+    public double BlurProbability { get; }
+
+    public void Batch(Random rng, Span<float> pixels, Span<long> labels)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        int plane = 3 * Side * Side;
+        int b = 0;
+        while (b < labels.Length)
+        {
+            int label = _scenes.NextSample(rng, _clip);
+            var order = Enumerable.Range(0, _scenes.Frames).ToArray();
+            rng.Shuffle(order);
+            for (int i = 0; i < FramesPerClip && b < labels.Length; i++, b++)
+            {
+                SceneFrames.CopyFrame(_clip, _scenes.Frames, Side, order[i], _frame);
+                var dst = pixels.Slice(b * plane, plane);
+                if (rng.NextDouble() < BlurProbability) SceneFrames.BoxBlur(_frame, Side, dst);
+                else _frame.CopyTo(dst);
+                labels[b] = label;
+            }
+        }
+    }
+}
