@@ -6,13 +6,13 @@ using Spectre.Console.Cli;
 
 namespace Jano.Cli.Commands;
 
-/// <summary><c>jano inspect PATH</c>: what a Wan2.1 checkpoint folder holds and what is missing. Exit code 0 when
+/// <summary><c>jano inspect PATH</c>: what a Wan2.1 or FLUX.1 checkpoint folder holds and what is missing. Exit code 0 when
 /// complete, 1 when something is missing or invalid (one line on stderr names it).</summary>
 public sealed class InspectCommand : Command<InspectCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<PATH>")][Description("A folder laid out like the official Wan2.1-T2V release.")]
+        [CommandArgument(0, "<PATH>")][Description("A Wan2.1-T2V or FLUX.1 folder (official or Diffusers layout).")]
         public string Path { get; init; } = "";
     }
 

@@ -71,16 +71,17 @@ public static class AcceleratorCatalog
     {
         var key = name.ToLowerInvariant();
         string Cal(string method) => calibration?.For(method) ?? "";
+        string Family(string method) => spec.MethodPresets.TryGetValue(method, out var p) ? p : "";
         if (key == "jano") return Create(key, Join(spec.JanoPreset, Cal("jano")), userOptions);
         if (key.StartsWith("jano+", StringComparison.Ordinal) && Factories.ContainsKey(key))
         {
             var cache = key["jano+".Length..];
             var ruleKeys = Create(key, "", null).Options.Select(p => p.Key).Except(JanoOptions.Keys).ToHashSet();
-            string cal = Cal(key).Length > 0 ? Cal(key)
-                : string.Join(",", OptionList.Parse(Cal(cache)).Where(p => ruleKeys.Contains(p.Key)).Select(p => $"{p.Key}={p.Value}"));
-            return Create(key, Join(spec.JanoPreset, Cal("jano")), Join(cal, userOptions));
+            string RuleOnly(string text) => string.Join(",", OptionList.Parse(text).Where(p => ruleKeys.Contains(p.Key)).Select(p => $"{p.Key}={p.Value}"));
+            string cal = Cal(key).Length > 0 ? Cal(key) : RuleOnly(Cal(cache));
+            return Create(key, Join(spec.JanoPreset, Cal("jano")), Join(Join(RuleOnly(Family(cache)), cal), userOptions));
         }
-        return Create(key, spec.JanoPreset, Join(Cal(key), userOptions));
+        return Create(key, spec.JanoPreset, Join(Join(Family(key), Cal(key)), userOptions));
     }
 
     private static string Join(string first, string? second) =>

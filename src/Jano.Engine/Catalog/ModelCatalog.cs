@@ -3,8 +3,10 @@ using Jano.Core.Weights;
 using Jano.Engine.Calibration;
 using Jano.Engine.Pipelines;
 using Jano.Engine.Pipelines.Dit;
+using Jano.Engine.Pipelines.Flux;
 using Jano.Engine.Pipelines.Wan;
 using Jano.Models.Dit;
+using Jano.Models.Flux;
 using Jano.Models.Wan;
 using Jano.Training.Scenes;
 
@@ -81,11 +83,27 @@ public sealed class ModelCatalog
             Defaults = WanModelEntry.WanDefaults with { Width = 1280, Height = 720 },
             JanoPreset = WanModelEntry.WanJanoPreset,
         },
+        new FluxModelEntry
+        {
+            Name = "flux.1-dev",
+            Description = "FLUX.1-dev text-to-image 12B (19 double + 38 single blocks, 3072 wide), 1024x1024, 50 steps, guidance 3.5 embedded",
+            Config = FluxConfig.Dev,
+            Defaults = FluxModelEntry.DevDefaults,
+            JanoPreset = FluxModelEntry.FluxJanoPreset,
+        },
+        new FluxModelEntry
+        {
+            Name = "flux.1-schnell",
+            Description = "FLUX.1-schnell text-to-image 12B (no guidance embedding), 1024x1024, 4 steps unshifted",
+            Config = FluxConfig.Schnell,
+            Defaults = FluxModelEntry.SchnellDefaults,
+            JanoPreset = FluxModelEntry.FluxJanoPreset,
+        },
     ];
 
-    // Folder families, asked in order; the first non-null entry wins. Wan (last) claims every folder, so an unknown folder
-    // gets Wan's inspect message.
-    private static readonly Func<string, ModelEntry?>[] FolderFamilies = [WanModelEntry.FromFolder];
+    // Folder families, asked in order; the first non-null entry wins. FLUX claims folders that look like FLUX (its transformer
+    // or VAE file, or a Flux model_index.json); Wan (last) claims every folder, so an unknown folder gets Wan's inspect message.
+    private static readonly Func<string, ModelEntry?>[] FolderFamilies = [FluxModelEntry.FromFolder, WanModelEntry.FromFolder];
 
     /// <summary>The catalog entry named <paramref name="name"/> (case-insensitive), not bound to an assets folder; unknown
     /// names are an <see cref="ArgumentException"/> listing the valid ones.</summary>

@@ -21,7 +21,12 @@ public abstract record ModelEntry
     /// <summary>Jano options as <c>k=v,...</c> applied over Jano's defaults for this model.</summary>
     public required string JanoPreset { get; init; }
 
-    /// <summary>Model family (the descriptor's: <c>dit</c>, <c>wan2.1</c>).</summary>
+    /// <summary>Options per accelerator (<c>k=v,...</c>, keyed by the accelerator's name) this model's family applies over the
+    /// method's defaults, under calibration and the user's options (e.g. TeaCache's fitted coefficients for FLUX); empty by
+    /// default. Jano's own preset is <see cref="JanoPreset"/>.</summary>
+    public virtual IReadOnlyDictionary<string, string> MethodPresets { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Model family (the descriptor's: <c>dit</c>, <c>wan2.1</c>, <c>flux.1</c>).</summary>
     public abstract string Family { get; }
 
     /// <summary>Folder of the shipped assets (<c>models/</c>, <c>classifiers/</c>); set by the catalog that resolves the entry.</summary>

@@ -95,6 +95,9 @@ public sealed class GenerateJob : IDisposable
                 GenerationLimits.CheckWan(entry.Name, wan.Config, settings.LatentShape, pipeline.DType, maxMemoryGiB);
                 GenerationLimits.CheckWanFiles(wan, pipeline.DType, maxMemoryGiB);
                 break;
+            case Pipelines.Flux.FluxPipeline flux:
+                GenerationLimits.CheckFlux(entry.Name, flux, settings.LatentShape, pipeline.DType, maxMemoryGiB);
+                break;
         }
     }
 

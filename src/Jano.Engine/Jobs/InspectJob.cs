@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Jano.Core.Weights;
+using Jano.Engine.Pipelines;
 using Jano.Engine.Pipelines.Wan;
 using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;
@@ -15,7 +16,8 @@ namespace Jano.Engine.Jobs;
 /// Only headers and pickles are read, never tensor data: DiT keys and shapes are compared with a <see cref="WanModel"/>
 /// built on the meta device from <c>config.json</c>, VAE keys and shapes with <see cref="WanVae"/>.
 /// A folder with <c>model_index.json</c> is checked as a Diffusers folder (<see cref="WanCheckpointLayout"/>): tensor names
-/// are mapped by the rename tables first, so an unknown name is reported as invalid.
+/// are mapped by the rename tables first, so an unknown name is reported as invalid. A FLUX.1 folder (either layout,
+/// <see cref="FluxCheckpointLayout.Claims"/>) is checked by <see cref="FluxInspection"/>.
 /// </summary>
 public static class InspectJob
 {
@@ -39,6 +41,7 @@ public static class InspectJob
         ArgumentException.ThrowIfNullOrEmpty(folder);
         string root = Path.GetFullPath(folder);
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: no such folder");
+        if (FluxCheckpointLayout.Claims(root)) return FluxInspection.Run(FluxCheckpointLayout.Of(root));
         if (WanCheckpointLayout.Of(root).IsDiffusers) return RunDiffusers(WanCheckpointLayout.Of(root));
         var items = new List<InspectItem>();
         var (configItem, config) = InspectConfig(root);
@@ -259,14 +262,14 @@ public static class InspectJob
             : new InspectItem(TokenizerFolder, "invalid", "holds neither spiece.model nor tokenizer.json");
     }
 
-    private static Dictionary<string, long[]> ExpectedKeys(Func<torch.nn.Module> build)
+    internal static Dictionary<string, long[]> ExpectedKeys(Func<torch.nn.Module> build)
     {
         using var model = build();
         return model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
     }
 
     /// <summary>Null when equal; else a one-line summary naming up to three keys per kind.</summary>
-    private static string? CompareKeys(Dictionary<string, long[]> file, Dictionary<string, long[]> model)
+    internal static string? CompareKeys(Dictionary<string, long[]> file, Dictionary<string, long[]> model)
     {
         var missing = model.Keys.Where(k => !file.ContainsKey(k)).ToList();
         var unexpected = file.Keys.Where(k => !model.ContainsKey(k)).ToList();
@@ -281,5 +284,5 @@ public static class InspectJob
         return string.Join("; ", parts);
     }
 
-    private static string OneLine(string s) => s.Replace("\r", " ").Replace("\n", " ");
+    internal static string OneLine(string s) => s.Replace("\r", " ").Replace("\n", " ");
 }

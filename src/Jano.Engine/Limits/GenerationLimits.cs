@@ -2,6 +2,7 @@ using System.Globalization;
 using Jano.Core;
 using Jano.Core.Options;
 using Jano.Core.Weights;
+using Jano.Engine.Pipelines.Flux;
 using Jano.Engine.Pipelines.Wan;
 using Jano.Models.Dit;
 using Jano.Models.Wan;
@@ -74,6 +75,28 @@ public static class GenerationLimits
         double needed = Math.Max(dit, vae);
         RequestLimits.Memory($"generating {Describe(latentShape)} (latent) with {model}", needed,
             $"DiT weights {RequestLimits.GiB(weights)}, activations {RequestLimits.GiB(activations)}, VAE decode {RequestLimits.GiB(vae)}", maxMemoryGiB);
+    }
+
+    /// <summary>Checks a FLUX.1 run on <paramref name="latentShape"/> [16, 1, h, w]: the T5 encoder (CLIP is small beside it),
+    /// the DiT with its activations and the VAE decode run one after another, so the largest counts (<see cref="FluxMemory"/>).</summary>
+    public static void CheckFlux(string model, FluxPipeline flux, long[] latentShape, ScalarType dtype, double? maxMemoryGiB)
+    {
+        ArgumentNullException.ThrowIfNull(flux);
+        ArgumentNullException.ThrowIfNull(latentShape);
+        int es = (int)ElementSize(dtype);
+        var cfg = flux.Config;
+        double imageTokens = latentShape.Length == 4 ? latentShape[2] / 2.0 * (latentShape[3] / 2.0) : 0;
+        double weights = (double)FluxMemory.Parameters(cfg) * es;
+        double activations = FluxMemory.ActivationBytes(cfg, (long)imageTokens, cfg.T5MaxLength, es) + 4.0 * Elements(latentShape) * 4;
+        double t5 = (double)FluxMemory.T5Parameters(flux.Layout.ReadT5Config()) * es;
+        // VAE decode in fp32: the full-size level holds a few tensors of ch · ch_mult[0] channels at every output pixel
+        double f = flux.VaeConfig.Downsampling;
+        double pixels = latentShape.Length == 4 ? f * f * latentShape[2] * latentShape[3] : 0;
+        double vae = pixels * flux.VaeConfig.Ch * flux.VaeConfig.ChMult[0] * 4 * 4;
+        double needed = Math.Max(t5, Math.Max(weights + activations, vae));
+        RequestLimits.Memory($"generating {Describe(latentShape)} (latent) with {model}", needed,
+            $"text encoder {RequestLimits.GiB(t5)}, DiT weights {RequestLimits.GiB(weights)}, activations {RequestLimits.GiB(activations)}, VAE decode {RequestLimits.GiB(vae)}",
+            maxMemoryGiB);
     }
 
     /// <summary>Largest VAE base width accepted from a checkpoint (the released VAE: 96).</summary>

@@ -29,6 +29,10 @@ public sealed class EncodedCondition : IDisposable
     /// <summary>Context of the unconditional branch, batch 1 (null when encoded without guidance).</summary>
     public Tensor? Uncond { get; }
 
+    /// <summary>A pooled text vector of the conditional branch, batch 1 ([1, P]; FLUX: CLIP's pooled output), owned like the
+    /// contexts; null for models without one.</summary>
+    public Tensor? Pooled { get; init; }
+
     /// <summary>True when this condition was encoded for <paramref name="settings"/>' prompts and guidance.</summary>
     public bool Fits(GenerationSettings settings) =>
         string.Equals(Prompt, settings.Prompt, StringComparison.Ordinal)
@@ -39,5 +43,6 @@ public sealed class EncodedCondition : IDisposable
     {
         Cond.Dispose();
         Uncond?.Dispose();
+        Pooled?.Dispose();
     }
 }

@@ -67,7 +67,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
         var latent = LatentShape(width, height, frames);
         string? negative = request.NegativePrompt ?? Defaults.NegativePrompt;
         CheckPrompt(request.Prompt, negative);
-        return new GenerationSettings
+        var resolved = new GenerationSettings
         {
             Prompt = request.Prompt,
             NegativePrompt = negative,
@@ -83,6 +83,14 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
             BatchBranches = request.BatchBranches ?? Defaults.BatchBranches,
             Cfg = UsesClassifierFreeGuidance && guidance != 1.0,
         };
+        CheckSettings(resolved, request);
+        return resolved;
+    }
+
+    /// <summary>Family-specific checks of resolved settings against the request (a <see cref="UsageException"/> with one
+    /// line naming the option); by default none.</summary>
+    protected virtual void CheckSettings(GenerationSettings settings, GenerationRequest request)
+    {
     }
 
     /// <summary>Latent [C, T, H, W] for an output of <paramref name="width"/>x<paramref name="height"/> and
@@ -115,6 +123,26 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
 
     /// <summary>The denoiser, loaded on first use (reporting <see cref="GenerationStage.Load"/> when it loads).</summary>
     protected abstract IDiffusionTransformer Transformer(IProgress<GenerationProgress>? progress);
+
+    /// <summary>Builds a model with <paramref name="build"/>, loads its weights with <paramref name="load"/> and sets eval mode;
+    /// the model is disposed when loading fails.</summary>
+    protected static TModel LoadModel<TModel>(Func<TModel> build, Action<TModel> load) where TModel : nn.Module
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        ArgumentNullException.ThrowIfNull(load);
+        var model = build();
+        try
+        {
+            load(model);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>The sampler of a run: by default <see cref="Core.Sampling.Samplers.Create"/> with the settings' name and shift.</summary>
     protected virtual Sampler CreateSampler(GenerationSettings settings) => Core.Sampling.Samplers.Create(settings.Sampler, settings.Shift);
@@ -224,35 +252,38 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
     private Tensor Velocity(IDiffusionTransformer model, IAcceleratorSession session, GenerationSettings settings, EncodedCondition condition,
         Tensor? batched, Tensor x, double timestep)
     {
-        if (!settings.Cfg) return Forward(model, session, CondRows, x.unsqueeze(0), timestep, condition.Cond).squeeze(0);
+        if (!settings.Cfg) return Forward(model, session, settings, condition, CondRows, x.unsqueeze(0), timestep, condition.Cond).squeeze(0);
         Tensor vc, vu;
         if (batched is not null)
         {
-            var both = Forward(model, session, BothRows, x.unsqueeze(0).expand(2, -1, -1, -1, -1), timestep, batched); // [2, C, T, H, W]
+            var both = Forward(model, session, settings, condition, BothRows, x.unsqueeze(0).expand(2, -1, -1, -1, -1), timestep, batched); // [2, C, T, H, W]
             vc = both[0];
             vu = both[1];
         }
         else
         {
-            vc = Forward(model, session, CondRows, x.unsqueeze(0), timestep, condition.Cond).squeeze(0);
-            vu = Forward(model, session, UncondRows, x.unsqueeze(0), timestep, condition.Uncond!).squeeze(0);
+            vc = Forward(model, session, settings, condition, CondRows, x.unsqueeze(0), timestep, condition.Cond).squeeze(0);
+            vu = Forward(model, session, settings, condition, UncondRows, x.unsqueeze(0), timestep, condition.Uncond!).squeeze(0);
         }
         using var g = settings.Guidance.ToScalar();
         return vu.add(vc.sub(vu), g);
     }
 
     // The one call of the model's forward: x [B, C, T, H, W] at one timestep for every row, the branch rows' hooks.
-    private Tensor Forward(IDiffusionTransformer model, IAcceleratorSession session, GuidanceBranch[] rows, Tensor x, double timestep, Tensor context)
+    private Tensor Forward(IDiffusionTransformer model, IAcceleratorSession session, GenerationSettings settings, EncodedCondition condition,
+        GuidanceBranch[] rows, Tensor x, double timestep, Tensor context)
     {
         using var value = timestep.ToScalar();
         using var t = torch.full([x.shape[0]], value, dtype: ScalarType.Float32, device: Device);
         var hooks = session.Hooks(rows);
-        return model.Forward(x, t, ToCondition(context), hooks).to(ScalarType.Float32);
+        return model.Forward(x, t, ToCondition(context, condition, settings), hooks).to(ScalarType.Float32);
     }
 
     /// <summary>The model's condition record for one encoded condition tensor of the batch (class ids [B] for the DiT,
-    /// text embeddings [B, L, D] for text models).</summary>
-    protected abstract DiffusionCondition ToCondition(Tensor context);
+    /// text embeddings [B, L, D] for text models); <paramref name="condition"/> and <paramref name="settings"/> supply what
+    /// else a model reads (FLUX: the pooled vector and the embedded guidance). Tensors made here belong to the step's
+    /// dispose scope.</summary>
+    protected abstract DiffusionCondition ToCondition(Tensor context, EncodedCondition condition, GenerationSettings settings);
 
     /// <summary>Frees what the pipeline loaded.</summary>
     public void Dispose()

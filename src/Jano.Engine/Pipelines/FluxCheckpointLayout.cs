@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Jano.Core;
 using Jano.Core.Weights;
+using Jano.Engine.Pipelines.Flux;
 using Jano.Models.Flux;
 using Jano.Models.Flux.Autoencoder;
 using Jano.Models.Flux.TextEncoders;
@@ -62,6 +64,34 @@ public sealed class FluxCheckpointLayout
         return new FluxCheckpointLayout(root, File.Exists(Path.Combine(root, ModelIndex)));
     }
 
+    /// <summary>True when <paramref name="folder"/> looks like a FLUX.1 folder: a Diffusers folder whose
+    /// <c>model_index.json</c> names a <c>Flux*</c> pipeline class, or an official one holding <c>flux1-dev.safetensors</c>,
+    /// <c>flux1-schnell.safetensors</c> or <c>ae.safetensors</c> (so an incomplete FLUX folder gets FLUX's inspect message).</summary>
+    public static bool Claims(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string index = Path.Combine(folder, ModelIndex);
+        if (File.Exists(index))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(Jano.Core.IO.SmallFile.ReadText(index));
+                return doc.RootElement.ValueKind == JsonValueKind.Object
+                       && doc.RootElement.TryGetProperty("_class_name", out var c) && c.ValueKind == JsonValueKind.String
+                       && (c.GetString() ?? "").StartsWith("Flux", StringComparison.Ordinal);
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException)
+            {
+                // an unreadable index: FLUX's when the folder has FLUX's second text encoder (Wan has one)
+                return Directory.Exists(Path.Combine(folder, "text_encoder_2")) || Directory.Exists(Path.Combine(folder, "tokenizer_2"));
+            }
+        }
+        return TransformerFileNames.Append("ae.safetensors").Any(n => File.Exists(Path.Combine(folder, n)));
+    }
+
+    /// <summary>The official transformer file names (<c>flux1-dev.safetensors</c>, <c>flux1-schnell.safetensors</c>).</summary>
+    public static IReadOnlyList<string> OfficialTransformerFiles => TransformerFileNames;
+
     // ----- transformer -------------------------------------------------------------------------------------------------
 
     /// <summary>The transformer's weight files (shards resolved).</summary>
@@ -84,15 +114,12 @@ public sealed class FluxCheckpointLayout
     /// else inferred from the checkpoint's shapes (<see cref="FluxConfig.FromCheckpointShapes"/>).</summary>
     public FluxConfig ReadTransformerConfig()
     {
-        if (IsDiffusers) return FluxDiffusersConfig.Parse(File.ReadAllText(Path.Combine(Root, "transformer", "config.json")));
+        if (IsDiffusers) return ReadConfig(Path.Combine(Root, "transformer", "config.json"), FluxDiffusersConfig.Parse, FluxConfigLimits.Check);
         string path = Path.Combine(Root, "config.json");
         if (File.Exists(path))
-        {
-            var cfg = JsonSerializer.Deserialize<FluxConfig>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty config");
-            cfg.Validate();
-            return cfg;
-        }
-        return FluxConfig.FromCheckpointShapes(Shapes(TransformerFiles));
+            return ReadConfig(path, text => ConfigJson.Deserialize<FluxConfig>(text, path), c => { FluxConfigLimits.Check(c); c.Validate(); });
+        var files = TransformerFiles;
+        return Checked(string.Join(", ", files), () => FluxConfig.FromCheckpointShapes(Shapes(files)), FluxConfigLimits.Check);
     }
 
     /// <summary>Loads the transformer's weights into <paramref name="model"/> (strict).</summary>
@@ -112,9 +139,12 @@ public sealed class FluxCheckpointLayout
         : [Existing(Path.Combine(Root, "ae.safetensors"))];
 
     /// <summary>The VAE config: Diffusers <c>vae/config.json</c>, or inferred from <c>ae.safetensors</c>' shapes.</summary>
-    public FluxVaeConfig ReadVaeConfig() => IsDiffusers
-        ? FluxVaeDiffusersKeys.ParseConfig(File.ReadAllText(Path.Combine(Root, "vae", "config.json")))
-        : FluxVaeConfig.FromCheckpointShapes(Shapes(VaeFiles));
+    public FluxVaeConfig ReadVaeConfig()
+    {
+        if (IsDiffusers) return ReadConfig(Path.Combine(Root, "vae", "config.json"), FluxVaeDiffusersKeys.ParseConfig, FluxConfigLimits.Check);
+        var files = VaeFiles;
+        return Checked(string.Join(", ", files), () => FluxVaeConfig.FromCheckpointShapes(Shapes(files)), FluxConfigLimits.Check);
+    }
 
     /// <summary>Loads the VAE's weights into <paramref name="vae"/> (strict).</summary>
     public WeightLoadReport LoadVae(FluxAutoEncoder vae)
@@ -133,7 +163,7 @@ public sealed class FluxCheckpointLayout
     /// <summary>The CLIP tokenizer's folder (<c>vocab.json</c>, <c>merges.txt</c>).</summary>
     public string ClipTokenizerFolder => IsDiffusers ? Path.Combine(Root, "tokenizer") : Path.Combine(Root, OfficialClipFolder);
 
-    public ClipTextConfig ReadClipConfig() => ClipTextConfig.Parse(File.ReadAllText(Path.Combine(ClipFolder, "config.json")));
+    public ClipTextConfig ReadClipConfig() => ReadConfig(Path.Combine(ClipFolder, "config.json"), ClipTextConfig.Parse, FluxConfigLimits.Check);
 
     /// <summary>Loads the CLIP text weights (Hugging Face names, as the model's); a CLIPModel's vision tower, projections,
     /// logit scale and position-id buffers are skipped.</summary>
@@ -146,7 +176,8 @@ public sealed class FluxCheckpointLayout
     /// <summary>The CLIP tokenizer (77 ids per row).</summary>
     public ClipTokenizer LoadClipTokenizer() => ClipTokenizer.Load(ClipTokenizerFolder);
 
-    private static bool SkipClip(string name) =>
+    /// <summary>CLIP tensor names that are not the text model's (vision tower, projections, logit scale, position ids).</summary>
+    public static bool SkipClip(string name) =>
         name.StartsWith("vision_model.", StringComparison.Ordinal) || name is "visual_projection.weight" or "text_projection.weight" or "logit_scale"
         || name.EndsWith(".position_ids", StringComparison.Ordinal);
 
@@ -158,7 +189,7 @@ public sealed class FluxCheckpointLayout
     /// <summary>The SentencePiece model.</summary>
     public string T5TokenizerModel => IsDiffusers ? Path.Combine(Root, "tokenizer_2", "spiece.model") : Path.Combine(Root, OfficialT5Folder, "spiece.model");
 
-    public UmT5Config ReadT5Config() => T5EncoderConfig.Parse(File.ReadAllText(Path.Combine(T5Folder, "config.json")));
+    public UmT5Config ReadT5Config() => ReadConfig(Path.Combine(T5Folder, "config.json"), T5EncoderConfig.Parse, c => c.Validate());
 
     /// <summary>Loads the T5 encoder's weights (Hugging Face names renamed by <see cref="T5HfKeys"/>; a full
     /// T5ForConditionalGeneration's decoder and LM head skipped).</summary>
@@ -189,17 +220,36 @@ public sealed class FluxCheckpointLayout
         {
             string index = Path.Combine(folder, stem + ext + ".index.json");
             if (File.Exists(index))
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(index));
-                if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
-                    throw new WeightFileException($"{index}: index has no weight_map object");
-                return map.EnumerateObject().Select(p => p.Value.GetString() ?? "").Distinct().Order(StringComparer.Ordinal)
-                    .Select(f => Path.Combine(folder, f)).ToArray();
-            }
+                return ShardIndex.Read(index).Select(e => e.Shard).Distinct().Order(StringComparer.Ordinal).ToArray();
             string single = Path.Combine(folder, stem + ext);
             if (File.Exists(single)) return [single];
         }
         throw new FileNotFoundException($"{folder}: no {string.Join(" or ", stems.Select(s => s + ".safetensors"))} (single or sharded with an index)");
+    }
+
+    // A config file read with the small-file cap, parsed and bounds-checked; every failure is an InvalidDataException whose one
+    // line starts with the file.
+    private static T ReadConfig<T>(string path, Func<string, T> parse, Action<T> check) =>
+        Checked(path, () => parse(Jano.Core.IO.SmallFile.ReadText(path)), check);
+
+    private static T Checked<T>(string source, Func<T> read, Action<T> check)
+    {
+        try
+        {
+            var value = read();
+            check(value);
+            return value;
+        }
+        catch (InvalidDataException e) when (e.Message.StartsWith(source, StringComparison.Ordinal))
+        {
+            throw;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException or FormatException or InvalidDataException
+                                      or KeyNotFoundException)
+        {
+            string message = e is JsonException j ? ConfigJson.Describe(j, typeof(T)) : ErrorText.WithoutTypeNames(e.Message);
+            throw new InvalidDataException($"{source}: {ErrorText.OneLine(message)}", e);
+        }
     }
 
     private static string Existing(string path) =>

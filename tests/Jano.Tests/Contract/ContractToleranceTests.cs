@@ -9,7 +9,7 @@ public class ContractToleranceTests(ITestOutputHelper log)
     [Theory]
     [InlineData("dit")]
     [InlineData("wan")]
-    [InlineData("flux-toy")]
+    [InlineData("flux")]
     public void PlainModelsAgreeBatchedAndSequentialWithinTheContractTolerance(string family)
     {
         var f = ContractFamily.Named(family);
@@ -25,6 +25,7 @@ public class ContractToleranceTests(ITestOutputHelper log)
             c.ClassIds?.Dispose();
             c.TextEmbeddings?.Dispose();
             c.PooledText?.Dispose();
+            c.Guidance?.Dispose();
         }
     }
 }

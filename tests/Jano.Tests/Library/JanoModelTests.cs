@@ -19,7 +19,7 @@ public sealed class JanoModelTests
         Assert.EndsWith(Path.Combine("models", "fmnist-video", "model.safetensors"), model.WeightsSource, StringComparison.Ordinal);
         Assert.Contains("sneaker", info.Prompts!);
         Assert.Contains("static_interval=10", info.JanoPreset, StringComparison.Ordinal);
-        Assert.Equal(["fmnist-image", "fmnist-video", "scenes-video", "wan2.1-t2v-1.3b", "wan2.1-t2v-14b"], JanoModel.CatalogNames);
+        Assert.Equal(["fmnist-image", "fmnist-video", "scenes-video", "wan2.1-t2v-1.3b", "wan2.1-t2v-14b", "flux.1-dev", "flux.1-schnell"], JanoModel.CatalogNames);
         Assert.Contains(JanoModel.Accelerators, a => a.Name == "jano" && a.Description.Length > 0);
         Assert.Contains(JanoModel.Accelerators, a => a.Name == "teacache");
         // Resolved options: Jano's defaults under the model's preset under the caller's options.

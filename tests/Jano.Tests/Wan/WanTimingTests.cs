@@ -59,7 +59,7 @@ public sealed class WanTimingTests : IDisposable
         Assert.Contains("--random-weights", r.LastErrorLine);
         r = CliRunner.Run("bench", "--model", "fmnist-video", "--timing-only", "--random-weights", "--level-fractions", "0.6,0.3,0.1", "--out", _dir);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("takes a Wan model", r.LastErrorLine);
+        Assert.Contains("takes a Wan or FLUX.1 model", r.LastErrorLine);
     }
 
     public void Dispose()

@@ -31,7 +31,7 @@ public sealed class DitPipeline : FlowMatchingPipeline
         WeightsSource = weightsSource;
     }
 
-    protected override DiffusionCondition ToCondition(Tensor context) => DiffusionCondition.ForClasses(context);
+    protected override DiffusionCondition ToCondition(Tensor context, EncodedCondition condition, GenerationSettings settings) => DiffusionCondition.ForClasses(context);
 
     public override string Family => "dit";
 

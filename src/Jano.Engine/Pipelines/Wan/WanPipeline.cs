@@ -36,7 +36,7 @@ public sealed class WanPipeline : FlowMatchingPipeline
         Config = _layout.ReadConfig();
     }
 
-    protected override DiffusionCondition ToCondition(Tensor context) => DiffusionCondition.ForText(context);
+    protected override DiffusionCondition ToCondition(Tensor context, EncodedCondition condition, GenerationSettings settings) => DiffusionCondition.ForText(context);
 
     public override string Family => "wan2.1";
 
@@ -202,20 +202,8 @@ public sealed class WanPipeline : FlowMatchingPipeline
     /// <summary>Builds the DiT and loads its weights strictly (the first denoising run calls it, after <see cref="EncodeConditions"/> freed the encoder).</summary>
     public WanModel LoadTransformer()
     {
-        if (_model is not null) return _model;
-        var model = new WanModel(Config, Device, DType);
-        try
-        {
-            WeightLoader.LoadInto(model, TransformerFiles, _layout.TransformerRename);
-            model.eval();
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        _model = model;
-        return model;
+        return _model ??= LoadModel(() => new WanModel(Config, Device, DType),
+            m => WeightLoader.LoadInto(m, TransformerFiles, _layout.TransformerRename));
     }
 
     protected override IDiffusionTransformer Transformer(IProgress<GenerationProgress>? progress)
