@@ -1,4 +1,4 @@
-// Jano's page: plain DOM, every user-supplied text goes through textContent (never innerHTML).
+// Jano's page: plain DOM; every user-supplied text reaches the document through textContent or attributes, never as markup.
 "use strict";
 const $ = (id) => document.getElementById(id);
 const state = { models: [], live: null, source: null, seen: new Set(), lastJobs: "" };
