@@ -83,6 +83,7 @@ public sealed class SecurityMiddleware
             bool hasBody = request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0;
             if (request.ContentLength is { } length && length > _maxBody)
             {
+                headers.Connection = "close"; // the unread body makes the connection unusable for another request
                 await ApiErrors.Write(context, StatusCodes.Status413PayloadTooLarge, $"request body of {length} bytes is over the limit of {_maxBody} bytes").ConfigureAwait(false);
                 return;
             }
