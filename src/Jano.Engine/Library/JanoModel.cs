@@ -188,7 +188,7 @@ public sealed class JanoModel : IDisposable
             _run = denoise ? phase : null;
             bool started = denoise && value.Step > 0;
             inner.Report(new JanoProgress(phase, value.Step, denoise ? value.Steps : 1, started ? value.Level : null,
-                started ? value.TokensComputed : null, clock.Elapsed));
+                started ? value.TokensComputed : null, clock.Elapsed) { StepPhase = started && value.Phase.Length > 0 ? value.Phase : null });
         }
     }
 

@@ -69,7 +69,7 @@ function formBody() {
 
 async function submit() {
   $("f-error").textContent = "";
-  try { await api("/api/jobs", { method: "POST", body: formBody() }); refresh(); }
+  try { const jobs = await api("/api/jobs", { method: "POST", body: formBody() }); follow(jobs[0]); refresh(); }
   catch (e) { $("f-error").textContent = e.message; }
 }
 
@@ -91,7 +91,7 @@ async function refresh() {
   renderWorkers(workers);
   const key = JSON.stringify(jobs.map((j) => [j.id, j.state, j.worker]));
   const running = jobs.find((j) => j.state === "running");
-  if (running && state.live !== running.id) follow(running);
+  if (running && !state.live) follow(running);
   if (key === state.lastJobs) return;
   state.lastJobs = key;
   renderQueue(jobs.filter((j) => j.state === "queued" || j.state === "running"));
@@ -155,7 +155,7 @@ function follow(job) {
     const p = j.progress;
     if (p) {
       $("live-bar").max = Math.max(1, p.steps); $("live-bar").value = p.step;
-      $("live-info").textContent = `${p.phase}: step ${p.step}/${p.steps}${p.level ? `, level ${p.level}` : ""}${p.tokens != null ? `, ${p.tokens} tokens` : ""}, ${fmt(p.elapsed_s, 2)} s`;
+      $("live-info").textContent = `${p.phase}: step ${p.step}/${p.steps}${p.step_phase ? ` (${p.step_phase})` : ""}${p.level ? `, level ${p.level}` : ""}${p.tokens != null ? `, ${p.tokens} tokens` : ""}, ${fmt(p.elapsed_s, 2)} s`;
       const key = `${p.phase}#${p.step}`;
       if (p.step > 0 && !state.seen.has(key)) {
         state.seen.add(key);

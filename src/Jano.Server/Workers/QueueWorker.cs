@@ -88,7 +88,7 @@ public sealed class QueueWorker
         public void Report(JanoProgress value)
         {
             int n = Interlocked.Increment(ref _sequence);
-            Volatile.Write(ref _value, new ProgressSnapshot(value.Phase, value.Step, value.Steps, value.Level, value.TokensComputed,
+            Volatile.Write(ref _value, new ProgressSnapshot(value.Phase, value.Step, value.Steps, value.StepPhase, value.Level, value.TokensComputed,
                 Math.Round(_clock.Elapsed.TotalSeconds, 3), n));
         }
     }

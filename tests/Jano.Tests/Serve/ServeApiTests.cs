@@ -121,6 +121,7 @@ public sealed class ServeApiTests(ServeModels models)
         using var reader = new StreamReader(stream);
         var steps = new HashSet<(string, int)>();
         var levels = new HashSet<string>();
+        var phases = new HashSet<string>();
         string? final = null;
         string? line;
         while ((line = await reader.ReadLineAsync()) is not null)
@@ -131,6 +132,7 @@ public sealed class ServeApiTests(ServeModels models)
             {
                 steps.Add((p.GetProperty("phase").GetString()!, p.GetProperty("step").GetInt32()));
                 if (p.TryGetProperty("level", out var l)) levels.Add(l.GetString()!);
+                if (p.TryGetProperty("step_phase", out var sp)) phases.Add(sp.GetString()!);
                 Assert.True(p.GetProperty("elapsed_s").GetDouble() >= 0);
             }
             var state = job.GetProperty("state").GetString()!;
@@ -139,6 +141,7 @@ public sealed class ServeApiTests(ServeModels models)
         Assert.Equal("done", final);
         Assert.True(steps.Count(s => s.Item1.StartsWith("jano", StringComparison.Ordinal)) >= 3, $"distinct steps seen: {steps.Count}");
         Assert.Contains("full", levels);
+        Assert.Contains("warm-up", phases);
     }
 
     [Fact]
