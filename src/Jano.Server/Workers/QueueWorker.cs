@@ -47,7 +47,17 @@ public sealed class QueueWorker
                     int n = await _store.RecoverExpiredAsync(_options.MaxAttempts, stop).ConfigureAwait(false);
                     if (n > 0) _log($"recovered {n} job(s) whose worker stopped reporting");
                 }
-                var claim = await _store.ClaimAsync(Id, _models.Names, _options.Lease, stop).ConfigureAwait(false);
+                JobClaim? claim;
+                try
+                {
+                    claim = await _store.ClaimAsync(Id, _models.Names, _options.Lease, stop).ConfigureAwait(false);
+                }
+                catch (System.Data.Common.DbException e)
+                {
+                    _log($"queue database: {ErrorText.Describe(e)}; retrying");
+                    await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+                    continue;
+                }
                 if (claim is null)
                 {
                     await Task.Delay(_options.Poll, stop).ConfigureAwait(false);
@@ -112,6 +122,14 @@ public sealed class QueueWorker
         while (!generation.IsCompleted)
         {
             await Task.WhenAny(generation, Task.Delay(_options.ProgressInterval, CancellationToken.None)).ConfigureAwait(false);
+            try
+            {
+                await BeatAsync(job.Id, force: false, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                _log($"worker heartbeat failed: {ErrorText.Describe(e)}");
+            }
             var now = progress.Value;
             bool changed = now is not null && !ReferenceEquals(now, written);
             if (!changed && lastWrite.Elapsed < _options.Lease / 4) continue;

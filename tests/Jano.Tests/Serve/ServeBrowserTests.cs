@@ -53,7 +53,7 @@ public sealed class ServeBrowserTests(ServeModels models, ITestOutputHelper outp
         prompt.SendKeys("bag");
         var steps = driver.FindElement(By.Id("f-steps"));
         steps.Clear();
-        steps.SendKeys("150");
+        steps.SendKeys("80");
         var frames = driver.FindElement(By.Id("f-frames"));
         frames.Clear();
         frames.SendKeys("4");
@@ -65,7 +65,7 @@ public sealed class ServeBrowserTests(ServeModels models, ITestOutputHelper outp
         {
             long n = (long)js.ExecuteScript("return document.querySelectorAll('#live-steps span').length")!;
             if (!(bool)js.ExecuteScript("return !!document.querySelector('#gallery img.output')")!) seen = Math.Max(seen, n);
-            if (n >= 10 && !shot)
+            if (n >= 6 && !shot)
             {
                 shot = true;
                 driver.GetScreenshot().SaveAsFile(Path.Combine(Results, "serve-page-running.png"));
