@@ -146,7 +146,7 @@ function renderGallery(jobs) {
 function follow(job) {
   if (state.source) state.source.close();
   state.live = job.id; state.seen = new Set();
-  $("live-steps").replaceChildren();
+  $("live-steps").replaceChildren(); $("live-levels-box").hidden = true; $("live-levels").removeAttribute("src");
   const src = new EventSource(`/api/jobs/${job.id}/events`);
   state.source = src;
   src.addEventListener("job", (ev) => {
@@ -156,6 +156,7 @@ function follow(job) {
     if (p) {
       $("live-bar").max = Math.max(1, p.steps); $("live-bar").value = p.step;
       $("live-info").textContent = `${p.phase}: step ${p.step}/${p.steps}${p.step_phase ? ` (${p.step_phase})` : ""}${p.level ? `, level ${p.level}` : ""}${p.tokens != null ? `, ${p.tokens} tokens` : ""}, ${fmt(p.elapsed_s, 2)} s`;
+      if (p.level_map && $("live-levels").getAttribute("src") !== p.level_map) { $("live-levels").src = p.level_map; $("live-levels-box").hidden = false; }
       const key = `${p.phase}#${p.step}`;
       if (p.step > 0 && !state.seen.has(key)) {
         state.seen.add(key);

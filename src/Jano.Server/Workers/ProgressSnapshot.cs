@@ -8,5 +8,6 @@ namespace Jano.Server.Workers;
 /// <param name="Level">The finished step's level (<c>full</c>, <c>L1</c>..<c>L3</c>), or null at a run's start.</param>
 /// <param name="Tokens">Tokens computed by the finished step.</param>
 /// <param name="ElapsedS">Seconds since the job started on its worker.</param>
+/// <param name="LevelMap">Jano's level map as a PNG data URL once its analysis has run in this attempt, else null.</param>
 /// <param name="Sequence">Counts the reports of this attempt (so a client sees every distinct step).</param>
-public sealed record ProgressSnapshot(string Phase, int Step, int Steps, string? StepPhase, string? Level, long? Tokens, double ElapsedS, int Sequence);
+public sealed record ProgressSnapshot(string Phase, int Step, int Steps, string? StepPhase, string? Level, long? Tokens, double ElapsedS, string? LevelMap, int Sequence);

@@ -91,6 +91,7 @@ public sealed class QueueWorker
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private ProgressSnapshot? _value;
+        private string? _levelMap;
         private int _sequence;
 
         public ProgressSnapshot? Value => Volatile.Read(ref _value);
@@ -98,8 +99,9 @@ public sealed class QueueWorker
         public void Report(JanoProgress value)
         {
             int n = Interlocked.Increment(ref _sequence);
+            if (value.LevelMap is { } map) _levelMap = "data:image/png;base64," + Convert.ToBase64String(Jano.Engine.Output.PngWriter.Encode(map));
             Volatile.Write(ref _value, new ProgressSnapshot(value.Phase, value.Step, value.Steps, value.StepPhase, value.Level, value.TokensComputed,
-                Math.Round(_clock.Elapsed.TotalSeconds, 3), n));
+                Math.Round(_clock.Elapsed.TotalSeconds, 3), _levelMap, n));
         }
     }
 

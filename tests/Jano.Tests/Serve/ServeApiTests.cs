@@ -122,6 +122,7 @@ public sealed class ServeApiTests(ServeModels models)
         var steps = new HashSet<(string, int)>();
         var levels = new HashSet<string>();
         var phases = new HashSet<string>();
+        string? levelMap = null;
         string? final = null;
         string? line;
         while ((line = await reader.ReadLineAsync()) is not null)
@@ -133,6 +134,7 @@ public sealed class ServeApiTests(ServeModels models)
                 steps.Add((p.GetProperty("phase").GetString()!, p.GetProperty("step").GetInt32()));
                 if (p.TryGetProperty("level", out var l)) levels.Add(l.GetString()!);
                 if (p.TryGetProperty("step_phase", out var sp)) phases.Add(sp.GetString()!);
+                if (p.TryGetProperty("level_map", out var lm)) levelMap = lm.GetString();
                 Assert.True(p.GetProperty("elapsed_s").GetDouble() >= 0);
             }
             var state = job.GetProperty("state").GetString()!;
@@ -142,6 +144,21 @@ public sealed class ServeApiTests(ServeModels models)
         Assert.True(steps.Count(s => s.Item1.StartsWith("jano", StringComparison.Ordinal)) >= 3, $"distinct steps seen: {steps.Count}");
         Assert.Contains("full", levels);
         Assert.Contains("warm-up", phases);
+        // Jano's level map arrives while the job runs, once the analysis is done.
+        Assert.NotNull(levelMap);
+        Assert.StartsWith("data:image/png;base64,", levelMap, StringComparison.Ordinal);
+        var png = Convert.FromBase64String(levelMap["data:image/png;base64,".Length..]);
+        var path = WritePng(png);
+        var frame = Jano.Engine.Output.PngWriter.Read(path);
+        File.Delete(path);
+        Assert.True(frame.Width >= 4 * 8 * 2 && frame.Height > 8 * 2, $"{frame.Width}x{frame.Height}");
+    }
+
+    private static string WritePng(byte[] png)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"jano-levels-{Guid.NewGuid():N}.png");
+        File.WriteAllBytes(path, png);
+        return path;
     }
 
     [Fact]
