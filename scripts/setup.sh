@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Jano.NET needs; idempotent, skips what is already installed.
-#   scripts/setup.sh                          patchelf, gcc/g++ (native fix), ffmpeg, dataset-fashion-mnist
+#   scripts/setup.sh                          patchelf, gcc/g++ (native fix), ffmpeg, dataset-fashion-mnist,
+#                                             postgresql, chromium, chromium-driver (the jano serve tests)
 #   scripts/setup.sh --with-python-fixtures   also what scripts/fixtures/*.py need (Debian's /usr/bin/python3)
 # Installing needs root; 'apt-get update' runs only when a first install attempt fails.
 set -euo pipefail
 
-base=(patchelf gcc g++ ffmpeg dataset-fashion-mnist)
+base=(patchelf gcc g++ ffmpeg dataset-fashion-mnist postgresql chromium chromium-driver)
 python=(python3 python3-torch python3-scipy python3-skimage python3-sentencepiece python3-regex)
 
 want=("${base[@]}")
 for arg in "$@"; do
   case "$arg" in
     --with-python-fixtures) want+=("${python[@]}") ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -40,9 +41,9 @@ export DEBIAN_FRONTEND=noninteractive
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 echo "setup: installing ${missing[*]}"
-if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+if ! apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >"$log" 2>&1; then
   echo "setup: install failed, running apt-get update and retrying"
-  if ! { apt-get update -q >>"$log" 2>&1 && apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1; }; then
+  if ! { apt-get update -q >>"$log" 2>&1 && apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >>"$log" 2>&1; }; then
     tail -n 20 "$log" >&2
     echo "setup.sh: apt-get install ${missing[*]} failed" >&2
     exit 1

@@ -25,6 +25,8 @@ public static class CliApp
         ["eval"] = typeof(EvalCommand.Settings),
         ["inspect"] = typeof(InspectCommand.Settings),
         ["analyze"] = typeof(AnalyzeCommand.Settings),
+        ["serve"] = typeof(ServeCommand.Settings),
+        ["worker"] = typeof(WorkerCommand.Settings),
     };
 
     public static int Run(string[] args)
@@ -79,6 +81,10 @@ public static class CliApp
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a model: class accuracy, Fréchet distance, Jano vs full quality, level distribution.");
             config.AddCommand<InspectCommand>("inspect").WithDescription("Check a Wan2.1 checkpoint folder (DiT keys/shapes by header, T5, VAE, tokenizer, config.json) and list what is missing.")
                 .WithExample("inspect", "Wan2.1-T2V-1.3B");
+            config.AddCommand<ServeCommand>("serve").WithDescription("Run the generation server: HTTP API, web page, live progress, a durable job queue (SQLite or PostgreSQL) and in-process workers.")
+                .WithExample("serve", "--port", "8188");
+            config.AddCommand<WorkerCommand>("worker").WithDescription("Run queued jobs from a server's queue database on this machine (for the models it holds).")
+                .WithExample("worker", "--db", "Host=db;Database=jano;Username=jano");
             config.AddCommand<AnalyzeCommand>("analyze").WithDescription("Run Jano's complexity analysis on stored features, or the Section-3 study on a model.");
         });
         return app;

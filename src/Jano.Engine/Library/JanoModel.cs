@@ -167,7 +167,7 @@ public sealed class JanoModel : IDisposable
             BatchBranches = r.BatchBranches,
         });
         _pipeline.CheckAccelerator(settings, accel);
-        var forward = progress is null ? null : new Progress(progress, clock);
+        var forward = progress is null ? null : new Progress(progress, clock, _pipeline.PixelsPerToken);
         var outcome = ComparedGeneration.Run(_pipeline, Name, settings, accel, r.Compare, r.Repeats, TorchSharp.torch.get_num_threads(), forward, cancel);
         outcome.Release();
         return new JanoResult(outcome.Result, outcome.Baseline, outcome.Frames, outcome.BaselineFrames, outcome.LevelMap, outcome.Report, Info.Fps);
@@ -175,7 +175,7 @@ public sealed class JanoModel : IDisposable
 
     // The engine's progress as the library's: the run label (or the stage) as the phase, time since the call started.
     // A denoising run's first report is preceded by one at step 0, so every phase starts with a report.
-    private sealed class Progress(IProgress<JanoProgress> inner, Stopwatch clock) : IProgress<GenerationProgress>
+    private sealed class Progress(IProgress<JanoProgress> inner, Stopwatch clock, (int T, int H, int W)? pixelsPerToken) : IProgress<GenerationProgress>
     {
         private string? _run;
 
@@ -188,7 +188,21 @@ public sealed class JanoModel : IDisposable
             _run = denoise ? phase : null;
             bool started = denoise && value.Step > 0;
             inner.Report(new JanoProgress(phase, value.Step, denoise ? value.Steps : 1, started ? value.Level : null,
-                started ? value.TokensComputed : null, clock.Elapsed));
+                started ? value.TokensComputed : null, clock.Elapsed)
+            {
+                StepPhase = started && value.Phase.Length > 0 ? value.Phase : null,
+                LevelMap = LiveLevelMap(value),
+            });
+        }
+
+        // The analysed levels over mid-grey frames (the output does not exist yet), 2x enlarged.
+        private Frame8? LiveLevelMap(GenerationProgress value)
+        {
+            if (value.TokenLevels is not { } levels || value.TokenGrid is not { } grid || pixelsPerToken is not { } ppt) return null;
+            int w = grid.W * ppt.W, h = grid.H * ppt.H;
+            var grey = new Frame8(w, h, Enumerable.Repeat((byte)128, w * h * 3).ToArray());
+            var frames = LevelMapRenderer.Render(Enumerable.Repeat(grey, grid.T * ppt.T).ToArray(), levels, grid, ppt, scale: 2);
+            return LevelMapRenderer.Montage(frames, columns: Math.Min(8, frames.Count));
         }
     }
 

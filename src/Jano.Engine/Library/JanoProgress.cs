@@ -11,4 +11,14 @@ namespace Jano;
 /// <param name="TokensComputed">Latent tokens that went through the blocks in the finished step, summed over guidance
 /// branches; null at a phase start.</param>
 /// <param name="Elapsed">Time since the call started.</param>
-public sealed record JanoProgress(string Phase, int Step, int Steps, string? Level, long? TokensComputed, TimeSpan Elapsed);
+public sealed record JanoProgress(string Phase, int Step, int Steps, string? Level, long? TokensComputed, TimeSpan Elapsed)
+{
+    /// <summary>The finished step's place in the accelerator's schedule: <c>warm-up</c>, <c>interleaved</c> or <c>cool-down</c>
+    /// for Jano (otherwise the step's label, e.g. <c>full</c>); null at a phase start and outside denoising.</summary>
+    public string? StepPhase { get; init; }
+
+    /// <summary>Jano's level map as soon as its analysis has run (on that step's report; null on the others): the token
+    /// levels over a grey frame (blue static, amber moderate, red active), a montage over the frames, 2x enlarged. Null
+    /// when the model's tokens are not pixel patches (Wan2.1).</summary>
+    public Jano.Engine.Output.Frame8? LevelMap { get; init; }
+}

@@ -197,10 +197,12 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
                 x.Dispose();
                 x = next;
                 records.Add(new StepRecord(i, summary.Level, summary.TokensComputed, stepWatch.Elapsed.TotalSeconds, summary.Note));
+                var analysed = progress is not null && summary.Note == "analysis" ? session.Report() : null;
                 progress?.Report(new GenerationProgress
                 {
                     Stage = GenerationStage.Denoise, Run = accelerator.Name, Step = i + 1, Steps = steps, Phase = phases.Of(step, summary),
                     Level = summary.Level, TokensComputed = summary.TokensComputed, Note = summary.Note, Elapsed = total.Elapsed,
+                    TokenLevels = analysed?.TokenLevels, TokenGrid = analysed?.TokenGrid,
                 });
             }
             report = session.Report();

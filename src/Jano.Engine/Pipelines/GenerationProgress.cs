@@ -33,4 +33,11 @@ public sealed record GenerationProgress
 
     /// <summary>Time since the stage started.</summary>
     public TimeSpan Elapsed { get; init; }
+
+    /// <summary>On the step whose <see cref="Note"/> is <c>analysis</c>: the token levels the accelerator assigned (1 static,
+    /// 2 moderate, 3 active, token order), else null.</summary>
+    public int[]? TokenLevels { get; init; }
+
+    /// <summary>Token grid (T, H, W) of <see cref="TokenLevels"/>.</summary>
+    public (int T, int H, int W)? TokenGrid { get; init; }
 }
