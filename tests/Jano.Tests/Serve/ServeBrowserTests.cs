@@ -1,4 +1,3 @@
-using System.Reflection;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using Xunit;
@@ -12,17 +11,6 @@ namespace Jano.Tests.Serve;
 [Collection(ServeSuite.Name)]
 public sealed class ServeBrowserTests(ServeModels models, ITestOutputHelper output)
 {
-    private static string Results
-    {
-        get
-        {
-            var root = typeof(ServeBrowserTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!;
-            var dir = Path.Combine(root, "TestResults");
-            Directory.CreateDirectory(dir);
-            return dir;
-        }
-    }
-
     [Fact]
     public async Task The_page_submits_a_job_shows_live_steps_and_the_results()
     {
@@ -68,7 +56,7 @@ public sealed class ServeBrowserTests(ServeModels models, ITestOutputHelper outp
             if (n >= 6 && !shot)
             {
                 shot = true;
-                driver.GetScreenshot().SaveAsFile(Path.Combine(Results, "serve-page-running.png"));
+                driver.GetScreenshot().SaveAsFile(Path.Combine(ServeTools.Results, "serve-page-running.png"));
             }
             return (bool)js.ExecuteScript("const i = document.querySelector('#gallery img.output'); return !!i && i.complete && i.naturalWidth > 0")!;
         }, "the output image never showed", seconds: 180);
@@ -85,7 +73,7 @@ public sealed class ServeBrowserTests(ServeModels models, ITestOutputHelper outp
             """)!;
         Assert.Equal(await h.Output(id, "output.png"), Convert.FromBase64String(base64));
 
-        driver.GetScreenshot().SaveAsFile(Path.Combine(Results, "serve-page.png"));
+        driver.GetScreenshot().SaveAsFile(Path.Combine(ServeTools.Results, "serve-page.png"));
         var errors = driver.Manage().Logs.GetLog(LogType.Browser).Where(e => e.Level >= LogLevel.Severe).Select(e => e.Message).ToArray();
         Assert.True(errors.Length == 0, "console errors: " + string.Join(" | ", errors));
         output.WriteLine($"distinct steps shown before completion: {seen}");

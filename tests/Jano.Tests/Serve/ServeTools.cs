@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 
 namespace Jano.Tests.Serve;
 
@@ -9,6 +10,18 @@ namespace Jano.Tests.Serve;
 internal static class ServeTools
 {
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The repository's <c>TestResults/</c> folder (created), where the serve tests leave screenshots and figures.</summary>
+    public static string Results
+    {
+        get
+        {
+            var root = typeof(ServeTools).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!;
+            var dir = Path.Combine(root, "TestResults");
+            Directory.CreateDirectory(dir);
+            return dir;
+        }
+    }
 
     /// <summary>The path of the first existing candidate, or null (throwing under CI).</summary>
     public static string? Require(string what, params string[] candidates)
