@@ -46,8 +46,11 @@ internal static class HostileCli
         TimeSpan? signalAfter = null, Func<bool>? signalWhen = null, TimeSpan? timeout = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "jano.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
+        // Through env(1) with INT and TERM reset to their default handling: a child inherits an ignored signal across exec
+        // (a test host started in the background, or one whose in-process servers installed console signal handling),
+        // and the signal tests must see the CLI's own handling, not the test host's.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "--default-signal=INT", "--default-signal=TERM", "dotnet", dll }) psi.ArgumentList.Add(arg);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["COLUMNS"] = "200";
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;

@@ -142,7 +142,9 @@ public sealed class ServeApiTests(ServeModels models)
         }
         Assert.Equal("done", final);
         Assert.True(steps.Count(s => s.Item1.StartsWith("jano", StringComparison.Ordinal)) >= 3, $"distinct steps seen: {steps.Count}");
-        Assert.Contains("full", levels);
+        // progress is written at most every 150 ms, so which steps are seen depends on the machine's speed: check the names
+        Assert.NotEmpty(levels);
+        Assert.All(levels, l => Assert.Contains(l, new[] { "full", "L1", "L2", "L3" }));
         Assert.Contains("warm-up", phases);
         // Jano's level map arrives while the job runs, once the analysis is done.
         Assert.NotNull(levelMap);
