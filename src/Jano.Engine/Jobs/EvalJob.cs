@@ -370,5 +370,6 @@ public sealed class EvalJob : IDisposable
     {
         _pipeline.Dispose();
         _classifier.Dispose();
+        (_real as IDisposable)?.Dispose();   // the scenes data keeps its rendered training backgrounds
     }
 }
