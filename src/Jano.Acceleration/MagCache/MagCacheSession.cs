@@ -92,7 +92,8 @@ public sealed class MagCacheSession : IAcceleratorSession
             using var scope = NewDisposeScope();
             var now = Owned.Row(output, r).sub(Owned.Row(x, r)).to(ScalarType.Float32).square().sum(-1).sqrt(); // [1, n]
             var before = _residuals.Get(GuidanceBranch.Cond).to(ScalarType.Float32).square().sum(-1).sqrt();  // [1, n]
-            _observedRatios.Add(now.div(before.clamp_min(1e-12)).mean().item<float>());
+            using var tiny = 1e-12.ToScalar(); // explicit: an implicit Scalar may be finalized mid-call (TorchSharp 0.107)
+            _observedRatios.Add(now.div(before.clamp_min(tiny)).mean().item<float>());
         }
         _lastComputedStep = index;
     }

@@ -123,11 +123,13 @@ public sealed class ToCaSession : IAcceleratorSession
         {
             var cached = _outputs[(rows[r], layer, module)].Image.to(ScalarType.Float32);   // [1, n, C]
             var norms = cached.square().sum(-1).sqrt();                                      // [1, n]
-            var normalised = norms.div(norms.norm().clamp_min(1e-12));
+            using var tiny = 1e-12.ToScalar(); // explicit: an implicit Scalar may be finalized mid-call (TorchSharp 0.107)
+            using var one = 1.0f.ToScalar();
+            var normalised = norms.div(norms.norm().clamp_min(tiny));
             var age = _ages[(rows[r], layer, module)];                                       // [1, n]
             var score = normalised.add(age.mul(_options.AgeWeight / _options.FreshThreshold));
             picks[r] = score.topk(k, dim: 1).indexes;                                        // [1, K]
-            var nextAge = age.add(1).scatter(1, picks[r], torch.zeros([1, k], dtype: ScalarType.Float32, device: age.device));
+            var nextAge = age.add(one).scatter(1, picks[r], torch.zeros([1, k], dtype: ScalarType.Float32, device: age.device));
             SetAge(rows[r], layer, module, nextAge);
         }
         var index = picks.Length == 1 ? picks[0] : torch.cat(picks, 0);                      // [B, K]

@@ -29,6 +29,10 @@ public sealed record DiffusionCondition
     /// <summary>Position ids of the latent tokens [B, N, 3] (FLUX: (0, row, column) per packed token).</summary>
     public Tensor? ImageIds { get; init; }
 
+    /// <summary>Where the model may keep what it derives from this condition and its weights for the rest of the run (null:
+    /// recompute each call). The pipeline owns it.</summary>
+    public ConditionCache? Cache { get; init; }
+
     /// <summary>The condition of a class-conditional model: class ids [B].</summary>
     public static DiffusionCondition ForClasses(Tensor classIds) => new() { ClassIds = classIds };
 

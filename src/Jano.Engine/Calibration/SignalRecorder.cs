@@ -75,7 +75,8 @@ public sealed class SignalRecorder : IAccelerator
                 if (_last.TryGetValue(rows[i], out var prev))
                 {
                     double inChange = RelL1(pi, prev.Probe), outChange = RelL1(oi, prev.Output);
-                    var ratio = TokenNorms(ri).div(TokenNorms(prev.Residual).clamp_min(1e-12)).mean().item<float>();
+                    using var tiny = 1e-12.ToScalar(); // explicit: an implicit Scalar may be finalized mid-call (TorchSharp 0.107)
+                    var ratio = TokenNorms(ri).div(TokenNorms(prev.Residual).clamp_min(tiny)).mean().item<float>();
                     owner.Samples.Add((rows[i], _step, inChange, outChange, ratio));
                     prev.Probe.Dispose();
                     prev.Output.Dispose();

@@ -37,7 +37,11 @@ public static class FrameConverter
         {
             var x = video.detach().to(ScalarType.Float32, torch.CPU);
             x = torch.nan_to_num(x, nan: -1.0, posinf: 1.0, neginf: -1.0);
-            x = x.add(1.0).div(2.0).clamp(0.0, 1.0).mul(255.0).round();
+            using var one = 1.0.ToScalar(); // explicit Scalars: an implicit one may be finalized mid-call (TorchSharp 0.107)
+            using var two = 2.0.ToScalar();
+            using var zero = 0.0.ToScalar();
+            using var top = 255.0.ToScalar();
+            x = x.add(one).div(two).clamp(zero, one).mul(top).round();
             if (c == 1) x = x.expand(3, t, h, w);
             var u8 = x.permute(1, 2, 3, 0).contiguous().to(ScalarType.Byte);
             all = u8.data<byte>().ToArray();

@@ -168,6 +168,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
         var schedule = run.Schedule;
         var sigmas = schedule.Sigmas.ToArray();
         using var batched = settings.Cfg && settings.BatchBranches ? BatchContexts(condition.Cond, condition.Uncond!) : null;
+        using var caches = new RunCaches();
         using var noise = InitialNoise(settings);
         var plan = new GenerationPlan(steps, sigmas, settings.Cfg ? BothRows : CondRows, noise);
         var phases = new StepPhases(accelerator, steps);
@@ -188,7 +189,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
                 using var scope = NewDisposeScope();
                 var step = new StepInfo(i, steps, sigmas[i], sigmas[i + 1]);
                 session.BeginStep(step);
-                var v = Velocity(model, session, settings, condition, batched, x, schedule.Timesteps[i]); // [C, T, H, W]
+                var v = Velocity(model, session, settings, condition, batched, caches, x, schedule.Timesteps[i]); // [C, T, H, W]
                 var summary = session.EndStep(step, v);
                 var next = run.Advance(v, i, x);
                 if (cuda) torch.cuda.synchronize();
@@ -252,33 +253,52 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
     // The guided velocity [C, T, H, W] (fp32) of latent x: v_c alone, or v = v_u + g·(v_c − v_u) with the branches batched
     // into one forward or run one by one.
     private Tensor Velocity(IDiffusionTransformer model, IAcceleratorSession session, GenerationSettings settings, EncodedCondition condition,
-        Tensor? batched, Tensor x, double timestep)
+        Tensor? batched, RunCaches caches, Tensor x, double timestep)
     {
-        if (!settings.Cfg) return Forward(model, session, settings, condition, CondRows, x.unsqueeze(0), timestep, condition.Cond).squeeze(0);
+        if (!settings.Cfg) return Forward(model, session, settings, condition, CondRows, x.unsqueeze(0), timestep, condition.Cond, caches).squeeze(0);
         Tensor vc, vu;
         if (batched is not null)
         {
-            var both = Forward(model, session, settings, condition, BothRows, x.unsqueeze(0).expand(2, -1, -1, -1, -1), timestep, batched); // [2, C, T, H, W]
+            var both = Forward(model, session, settings, condition, BothRows, x.unsqueeze(0).expand(2, -1, -1, -1, -1), timestep, batched, caches); // [2, C, T, H, W]
             vc = both[0];
             vu = both[1];
         }
         else
         {
-            vc = Forward(model, session, settings, condition, CondRows, x.unsqueeze(0), timestep, condition.Cond).squeeze(0);
-            vu = Forward(model, session, settings, condition, UncondRows, x.unsqueeze(0), timestep, condition.Uncond!).squeeze(0);
+            vc = Forward(model, session, settings, condition, CondRows, x.unsqueeze(0), timestep, condition.Cond, caches).squeeze(0);
+            vu = Forward(model, session, settings, condition, UncondRows, x.unsqueeze(0), timestep, condition.Uncond!, caches).squeeze(0);
         }
         using var g = settings.Guidance.ToScalar();
         return vu.add(vc.sub(vu), g);
     }
 
-    // The one call of the model's forward: x [B, C, T, H, W] at one timestep for every row, the branch rows' hooks.
+    // The one call of the model's forward: x [B, C, T, H, W] at one timestep for every row, the branch rows' hooks, the
+    // run's cache for this context.
     private Tensor Forward(IDiffusionTransformer model, IAcceleratorSession session, GenerationSettings settings, EncodedCondition condition,
-        GuidanceBranch[] rows, Tensor x, double timestep, Tensor context)
+        GuidanceBranch[] rows, Tensor x, double timestep, Tensor context, RunCaches caches)
     {
         using var value = timestep.ToScalar();
         using var t = torch.full([x.shape[0]], value, dtype: ScalarType.Float32, device: Device);
         var hooks = session.Hooks(rows);
-        return model.Forward(x, t, ToCondition(context, condition, settings), hooks).to(ScalarType.Float32);
+        return model.Forward(x, t, ToCondition(context, condition, settings) with { Cache = caches.For(context) }, hooks).to(ScalarType.Float32);
+    }
+
+    // One condition cache per context tensor of a run (cond, uncond, or both batched), freed when the run ends.
+    private sealed class RunCaches : IDisposable
+    {
+        private readonly Dictionary<Tensor, ConditionCache> _byContext = new(ReferenceEqualityComparer.Instance);
+
+        public ConditionCache For(Tensor context)
+        {
+            if (!_byContext.TryGetValue(context, out var cache)) _byContext[context] = cache = new ConditionCache();
+            return cache;
+        }
+
+        public void Dispose()
+        {
+            foreach (var cache in _byContext.Values) cache.Dispose();
+            _byContext.Clear();
+        }
     }
 
     /// <summary>The model's condition record for one encoded condition tensor of the batch (class ids [B] for the DiT,

@@ -101,25 +101,27 @@ public sealed class DitModel : nn.Module, IDiffusionTransformer
     /// <inheritdoc />
     /// <remarks>Reads <see cref="DiffusionCondition.ClassIds"/> [B] (id <see cref="NullClass"/> is the unconditional class).</remarks>
     public Tensor Forward(Tensor x, Tensor t, DiffusionCondition condition, ITransformerHooks hooks) =>
-        Forward(x, t, DiffusionCondition.Require(condition.ClassIds, "class ids", "the class-conditional DiT"), hooks);
+        Forward(x, t, DiffusionCondition.Require(condition.ClassIds, "class ids", "the class-conditional DiT"), hooks, condition.Cache);
 
     /// <summary>Velocity for x [B, C, T, H, W] at timesteps t [B] (σ·1000) for class ids <paramref name="context"/> [B].
-    /// Returns [B, C, T, H, W] in the model dtype.</summary>
-    public Tensor Forward(Tensor x, Tensor t, Tensor context, ITransformerHooks hooks)
+    /// Returns [B, C, T, H, W] in the model dtype. With a <paramref name="cache"/> (one per context, see
+    /// <see cref="ConditionCache"/>) the embedded classes and each layer's cross-attention K/V are computed once per run.</summary>
+    public Tensor Forward(Tensor x, Tensor t, Tensor context, ITransformerHooks hooks, ConditionCache? cache = null)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0];
-        var tokens = patch_embedding.call(x.to(DType));                         // [B, C, f, h, w]
+        var tokens = patch_embedding.call(x.As(DType));                         // [B, C, f, h, w]
         var grid = ((int)tokens.shape[2], (int)tokens.shape[3], (int)tokens.shape[4]);
         tokens = tokens.flatten(2).transpose(1, 2);                             // [B, N, C]
         var full = WanBackbone.Forward(tokens, grid, blocks, head, _rope, HeadOutDim, DType, Device, () =>
         {
-            var e = time_embedding.call(WanModel.SinusoidalEmbedding(t, _cfg.FreqDim).to(DType)).to(ScalarType.Float32); // [B, C]
-            var e0 = time_projection.call(e.to(DType)).to(ScalarType.Float32).unflatten(1, [6, _cfg.Dim]);                // [B, 6, C]
-            var ctx = text_embedding.call(
-                class_embedding.call(context.to(ScalarType.Int64)).view(b, _cfg.ContextTokens, _cfg.TextDim)); // [B, L, C]
+            var e = time_embedding.call(WanModel.SinusoidalEmbedding(t, _cfg.FreqDim).As(DType)).AsFloat32(); // [B, C]
+            var e0 = time_projection.call(e.As(DType)).AsFloat32().unflatten(1, [6, _cfg.Dim]);                // [B, 6, C]
+            Tensor Embed() => text_embedding.call(
+                class_embedding.call(context.As(ScalarType.Int64)).view(b, _cfg.ContextTokens, _cfg.TextDim)); // [B, L, C]
+            var ctx = cache is null ? Embed() : cache.GetOrAdd(this, "context", () => [Embed()])[0];
             return (e, e0, ctx);
-        }, hooks);                                                              // [B, N, P]
+        }, hooks, cache);                                                             // [B, N, P]
         return WanBackbone.Unpatchify(full, grid, _cfg.PatchSize, _cfg.OutChannels).MoveToOuterDisposeScope(); // [B, C, T, H, W]
     }
 

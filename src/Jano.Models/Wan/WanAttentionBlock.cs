@@ -1,4 +1,5 @@
 using Jano.Core.Acceleration;
+using Jano.Core.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,6 +16,7 @@ public sealed class WanAttentionBlock : nn.Module
 {
     private readonly int _layer;
     private readonly ScalarType _dtype;
+    private readonly Scalar _one = 1.0f.ToScalar();
     private readonly WanLayerNorm norm1;
     private readonly WanSelfAttention self_attn;
     private readonly WanLayerNorm norm3;
@@ -51,33 +53,39 @@ public sealed class WanAttentionBlock : nn.Module
     public Tensor ModulatedInput(Tensor x, Tensor e0)
     {
         using var scope = NewDisposeScope();
-        var e = modulation.to(ScalarType.Float32).add(e0).chunk(6, 1); // 6 × [B, 1, C]
+        var e = modulation.AsFloat32().add(e0).chunk(6, 1); // 6 × [B, 1, C]
         return Modulate(norm1.call(x), e[1], e[0]).MoveToOuterDisposeScope();
     }
 
     /// <summary>x [B, n, C] fp32; e0 [B, 6, C] fp32; context [B, L, C] embedded text; rot [n, D/2] RoPE rotations (rotAll [N, D/2] for every token) → [B, n, C] fp32.</summary>
-    public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor rot, Tensor rotAll, ITransformerHooks hooks)
+    public Tensor Forward(Tensor x, Tensor e0, Tensor context, Tensor rot, Tensor rotAll, ITransformerHooks hooks, ConditionCache? cache = null)
     {
         using var scope = NewDisposeScope();
-        x = x.to(ScalarType.Float32);
-        var e = modulation.to(ScalarType.Float32).add(e0).chunk(6, 1); // 6 × [B, 1, C], fp32
-        var attnIn = Modulate(norm1.call(x), e[1], e[0]).to(_dtype);
+        x = x.AsFloat32();
+        var e = modulation.AsFloat32().add(e0).chunk(6, 1); // 6 × [B, 1, C], fp32
+        var attnIn = Modulate(norm1.call(x), e[1], e[0]).As(_dtype);
         // seam: self-attention
         var y = hooks.RunAttention(_layer, AttentionKind.Self, new TokenStreams(attnIn),
             a => new TokenStreams(self_attn.Forward(_layer, a.Image, rot, rotAll, hooks))).Image;
-        x = x.add(y.to(ScalarType.Float32).mul(e[2]));                    // fp32 island: x + y·gate
+        x = x.add(y.AsFloat32().mul(e[2]));                    // fp32 island: x + y·gate
         // seam: cross-attention
-        var crossIn = norm3.call(x).to(_dtype);
-        var c = hooks.RunAttention(_layer, AttentionKind.Cross, new TokenStreams(crossIn), a => new TokenStreams(cross_attn.Forward(a.Image, context))).Image;
-        x = x.add(c.to(ScalarType.Float32));
-        var ffnIn = Modulate(norm2.call(x), e[4], e[3]).to(_dtype);
+        var crossIn = norm3.call(x).As(_dtype);
+        var c = hooks.RunAttention(_layer, AttentionKind.Cross, new TokenStreams(crossIn), a => new TokenStreams(cross_attn.Forward(a.Image, context, cache))).Image;
+        x = x.add(c.AsFloat32());
+        var ffnIn = Modulate(norm2.call(x), e[4], e[3]).As(_dtype);
         // seam: MLP
         var f = hooks.RunMlp(_layer, new TokenStreams(ffnIn), m => new TokenStreams(ffn.call(m.Image))).Image;
-        x = x.add(f.to(ScalarType.Float32).mul(e[5]));                    // fp32 island: x + ffn·gate
+        x = x.add(f.AsFloat32().mul(e[5]));                    // fp32 island: x + ffn·gate
         return x.MoveToOuterDisposeScope(); // [B, n, C]
     }
 
     // norm(x).float() · (1 + scale) + shift, fp32.
-    private static Tensor Modulate(Tensor normed, Tensor scale, Tensor shift) =>
-        normed.to(ScalarType.Float32).mul(scale.add(1)).add(shift);
+    private Tensor Modulate(Tensor normed, Tensor scale, Tensor shift) =>
+        normed.AsFloat32().mul(scale.add(_one)).add(shift);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _one.Dispose();
+        base.Dispose(disposing);
+    }
 }

@@ -1,4 +1,5 @@
 using Jano.Core.Acceleration;
+using Jano.Core.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,11 +16,11 @@ internal static class WanBackbone
     /// <summary>
     /// tokens [B, N, C] after patch embedding (grid f·h·w = N) → head output for every token [B, N, P]. <paramref name="condition"/>
     /// gives the fp32 time embedding e [B, C], its six modulation vectors e0 [B, 6, C] and the embedded context [B, L, C]; it
-    /// runs only when some token is computed.
+    /// runs only when some token is computed. <paramref name="cache"/> (may be null) keeps the layers' cross-attention K/V.
     /// </summary>
     public static Tensor Forward(Tensor tokens, (int T, int H, int W) grid, ModuleList<WanAttentionBlock> blocks, WanHead head,
         WanRope rope, int headOutDim, ScalarType dtype, Device device, Func<(Tensor E, Tensor E0, Tensor Context)> condition,
-        ITransformerHooks hooks)
+        ITransformerHooks hooks, ConditionCache? cache)
     {
         long b = tokens.shape[0];
         int total = (int)tokens.shape[1];
@@ -33,7 +34,7 @@ internal static class WanBackbone
         }
         else
         {
-            var h = selection.Gather(tokens, 1).to(ScalarType.Float32);        // [B, n, C] fp32 residual stream
+            var h = selection.Gather(tokens, 1).AsFloat32();        // [B, n, C] fp32 residual stream
             var rot = selection.Gather(rotAll, 0);                              // [n, D/2]
             var (e, e0, ctx) = condition();
 
@@ -41,7 +42,7 @@ internal static class WanBackbone
             h = hooks.RunBlockStack(h, () => blocks[0].ModulatedInput(h, e0), hs =>
             {
                 foreach (var block in blocks)
-                    hs = block.Forward(hs, e0, ctx, rot, rotAll, hooks); // [B, n, C]
+                    hs = block.Forward(hs, e0, ctx, rot, rotAll, hooks, cache); // [B, n, C]
                 return hs;
             });
             output = head.Forward(h, e);                                       // [B, n, P]

@@ -1,3 +1,4 @@
+using Jano.Core.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -30,15 +31,25 @@ public sealed class WanCrossAttention : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>x [B, n, C], context [B, L, C] (embedded text) → [B, n, C].</summary>
-    public Tensor Forward(Tensor x, Tensor context)
+    /// <summary>x [B, n, C], context [B, L, C] (embedded text) → [B, n, C]. With a <paramref name="cache"/> (one per
+    /// context) the context's K/V are projected once per run.</summary>
+    public Tensor Forward(Tensor x, Tensor context, ConditionCache? cache = null)
     {
         using var scope = NewDisposeScope();
-        long b = x.shape[0], n = x.shape[1], c = x.shape[2], l = context.shape[1], d = c / _heads;
+        long b = x.shape[0], n = x.shape[1], c = x.shape[2], d = c / _heads;
         var qh = norm_q.call(q.call(x)).view(b, n, _heads, d).transpose(1, 2);        // [B, H, n, D]
-        var kh = norm_k.call(k.call(context)).view(b, l, _heads, d).transpose(1, 2);  // [B, H, L, D]
-        var vh = v.call(context).view(b, l, _heads, d).transpose(1, 2);               // [B, H, L, D]
+        var kv = cache is null ? KeyValues(context) : cache.GetOrAdd(this, "kv", () => KeyValues(context));
+        var (kh, vh) = (kv[0], kv[1]);                                                 // [B, H, L, D] each
         var attn = nn.functional.scaled_dot_product_attention(qh, kh, vh);           // [B, H, n, D]
         return o.call(attn.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope(); // [B, n, C]
+    }
+
+    // The context's keys and values, context [B, L, C] → 2 × [B, H, L, D].
+    private Tensor[] KeyValues(Tensor context)
+    {
+        long b = context.shape[0], l = context.shape[1], d = context.shape[2] / _heads;
+        var kh = norm_k.call(k.call(context)).view(b, l, _heads, d).transpose(1, 2); // [B, H, L, D]
+        var vh = v.call(context).view(b, l, _heads, d).transpose(1, 2);               // [B, H, L, D]
+        return [kh, vh];
     }
 }

@@ -9,6 +9,7 @@ namespace Jano.Models.Wan;
 public sealed class WanHead : nn.Module
 {
     private readonly ScalarType _dtype;
+    private readonly Scalar _one = 1.0f.ToScalar();
     private readonly WanLayerNorm norm;
     private readonly Linear head;
     private readonly Parameter modulation;
@@ -32,8 +33,14 @@ public sealed class WanHead : nn.Module
     public Tensor Forward(Tensor x, Tensor e)
     {
         using var scope = NewDisposeScope();
-        var m = modulation.to(ScalarType.Float32).add(e.unsqueeze(1)).chunk(2, 1); // 2 × [B, 1, C]
-        var modulated = norm.call(x).to(ScalarType.Float32).mul(m[1].add(1)).add(m[0]);
-        return head.call(modulated.to(_dtype)).MoveToOuterDisposeScope();
+        var m = modulation.AsFloat32().add(e.unsqueeze(1)).chunk(2, 1); // 2 × [B, 1, C]
+        var modulated = norm.call(x).AsFloat32().mul(m[1].add(_one)).add(m[0]);
+        return head.call(modulated.As(_dtype)).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _one.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -32,9 +32,9 @@ public sealed class WanLayerNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var w = weight?.to(ScalarType.Float32);
-        var b = bias?.to(ScalarType.Float32);
-        var y = nn.functional.layer_norm(x.to(ScalarType.Float32), [_dim], w, b, _eps);
-        return y.to(x.dtype).MoveToOuterDisposeScope();
+        var w = weight?.AsFloat32();
+        var b = bias?.AsFloat32();
+        var y = nn.functional.layer_norm(x.AsFloat32(), [_dim], w, b, _eps);
+        return y.As(x.dtype).MoveToOuterDisposeScope();
     }
 }

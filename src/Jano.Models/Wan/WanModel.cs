@@ -72,26 +72,29 @@ public sealed class WanModel : nn.Module, IDiffusionTransformer
     /// <inheritdoc />
     /// <remarks>Reads <see cref="DiffusionCondition.TextEmbeddings"/> [B, L, text_dim] (L ≤ text_len).</remarks>
     public Tensor Forward(Tensor x, Tensor t, DiffusionCondition condition, ITransformerHooks hooks) =>
-        Forward(x, t, DiffusionCondition.Require(condition.TextEmbeddings, "text embeddings", "Wan2.1"), hooks);
+        Forward(x, t, DiffusionCondition.Require(condition.TextEmbeddings, "text embeddings", "Wan2.1"), hooks, condition.Cache);
 
     /// <summary>
     /// Velocity for x [B, C_in, T, H, W] at timesteps t [B] (σ·1000), text embeddings context [B, L, text_dim] (L ≤ text_len).
-    /// Returns [B, C_out, T, H, W] in the model dtype.
+    /// Returns [B, C_out, T, H, W] in the model dtype. With a <paramref name="cache"/> (one per context, see
+    /// <see cref="ConditionCache"/>) the embedded text and each layer's cross-attention K/V are computed once per run.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor t, Tensor context, ITransformerHooks hooks)
+    public Tensor Forward(Tensor x, Tensor t, Tensor context, ITransformerHooks hooks, ConditionCache? cache = null)
     {
         using var scope = NewDisposeScope();
-        var tokens = patch_embedding.call(x.to(DType));                         // [B, C, f, h, w]
+        var tokens = patch_embedding.call(x.As(DType));                         // [B, C, f, h, w]
         var grid = ((int)tokens.shape[2], (int)tokens.shape[3], (int)tokens.shape[4]);
         tokens = tokens.flatten(2).transpose(1, 2);                             // [B, N, C]
         var full = WanBackbone.Forward(tokens, grid, blocks, head, _rope, _cfg.HeadOutDim, DType, Device, () =>
         {
             // fp32 island: time embedding and its six modulation vectors
-            var e = time_embedding.call(SinusoidalEmbedding(t, _cfg.FreqDim).to(DType)).to(ScalarType.Float32);   // [B, C]
-            var e0 = time_projection.call(e.to(DType)).to(ScalarType.Float32).unflatten(1, [6, _cfg.Dim]);        // [B, 6, C]
-            var ctx = text_embedding.call(PadContext(context).to(DType));       // [B, text_len, C]
+            var e = time_embedding.call(SinusoidalEmbedding(t, _cfg.FreqDim).As(DType)).AsFloat32();   // [B, C]
+            var e0 = time_projection.call(e.As(DType)).AsFloat32().unflatten(1, [6, _cfg.Dim]);        // [B, 6, C]
+            var ctx = cache is null
+                ? text_embedding.call(PadContext(context).As(DType))            // [B, text_len, C]
+                : cache.GetOrAdd(this, "context", () => [text_embedding.call(PadContext(context).As(DType))])[0];
             return (e, e0, ctx);
-        }, hooks);                                                              // [B, N, P]
+        }, hooks, cache);                                                            // [B, N, P]
         return WanBackbone.Unpatchify(full, grid, _cfg.Patch, _cfg.OutDim).MoveToOuterDisposeScope(); // [B, C, T, H, W]
     }
 

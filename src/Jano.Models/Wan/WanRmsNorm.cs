@@ -7,13 +7,13 @@ namespace Jano.Models.Wan;
 /// <summary>Wan's RMS norm over the last dimension, computed in fp32: (x · rsqrt(mean(x²) + eps)).type_as(x) · weight.</summary>
 public sealed class WanRmsNorm : nn.Module<Tensor, Tensor>
 {
-    private readonly double _eps;
+    private readonly Scalar _eps;
     private readonly Parameter weight;
 
     /// <summary>Creates the norm with a unit <c>weight</c> [dim].</summary>
     public WanRmsNorm(long dim, double eps, Device? device = null, ScalarType? dtype = null) : base(nameof(WanRmsNorm))
     {
-        _eps = eps;
+        _eps = eps.ToScalar();
         weight = nn.Parameter(torch.ones(dim, dtype: dtype, device: device));
         RegisterComponents();
     }
@@ -22,8 +22,14 @@ public sealed class WanRmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var xf = x.to(ScalarType.Float32);
-        var normed = xf.mul(xf.square().mean([-1], keepdim: true).add(_eps).rsqrt()).to(x.dtype);
+        var xf = x.AsFloat32();
+        var normed = xf.mul(xf.square().mean([-1], keepdim: true).add(_eps).rsqrt()).As(x.dtype);
         return normed.mul(weight).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _eps.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -120,9 +120,9 @@ public sealed class WanRope : IDisposable
         using var scope = NewDisposeScope();
         var shape = x.shape;
         var real = rotations.dtype == ScalarType.ComplexFloat64 ? ScalarType.Float64 : ScalarType.Float32;
-        var pairs = torch.view_as_complex(x.to(real).reshape(shape[0], shape[1], shape[2], shape[3] / 2, 2)); // [B, n, H, D/2]
+        var pairs = torch.view_as_complex(x.As(real).reshape(shape[0], shape[1], shape[2], shape[3] / 2, 2)); // [B, n, H, D/2]
         var turned = torch.view_as_real(pairs.mul(rotations.unsqueeze(1)));                                   // [B, n, H, D/2, 2]
-        return turned.reshape(shape).to(x.dtype).MoveToOuterDisposeScope();                                  // [B, n, H, D]
+        return turned.reshape(shape).As(x.dtype).MoveToOuterDisposeScope();                                  // [B, n, H, D]
     }
 
     /// <summary>Disposes the cached tables.</summary>
