@@ -116,10 +116,13 @@ public sealed class TrainAutoencoderCommand : Command<TrainAutoencoderCommand.Se
             if (!File.Exists(checkpoint)) throw new ArgumentException($"--resume: no checkpoint at {checkpoint}");
             trainer.LoadCheckpoint(checkpoint);
             var resumes = Path.Combine(s.Out!, "resumes.csv");
-            if (!File.Exists(resumes)) File.WriteAllText(resumes, "step,wall_s,cpu_s,loss_ema,threads,lr,max_steps\n");
-            File.AppendAllText(resumes, string.Join(",", trainer.Step.ToString(CultureInfo.InvariantCulture), F(trainer.WallSeconds, "F1"),
-                F(trainer.CpuSeconds, "F1"), F(trainer.LossEma, "G6"), threads.ToString(CultureInfo.InvariantCulture), F(s.LearningRate, "G4"),
-                s.MaxSteps.ToString(CultureInfo.InvariantCulture)) + "\n");
+            if (s.Minutes > 0) // a run that only evaluates, previews or exports is not a resume of training
+            {
+                if (!File.Exists(resumes)) File.WriteAllText(resumes, "step,wall_s,cpu_s,loss_ema,threads,lr,max_steps\n");
+                File.AppendAllText(resumes, string.Join(",", trainer.Step.ToString(CultureInfo.InvariantCulture), F(trainer.WallSeconds, "F1"),
+                    F(trainer.CpuSeconds, "F1"), F(trainer.LossEma, "G6"), threads.ToString(CultureInfo.InvariantCulture), F(s.LearningRate, "G4"),
+                    s.MaxSteps.ToString(CultureInfo.InvariantCulture)) + "\n");
+            }
         }
         if (s.Minutes > 0)
         {

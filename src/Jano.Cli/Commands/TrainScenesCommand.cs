@@ -97,10 +97,13 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
             if (!File.Exists(checkpoint)) throw new ArgumentException($"--resume: no checkpoint at {checkpoint}");
             trainer.LoadCompact(checkpoint);
             var resumes = Path.Combine(s.Out!, "resumes.csv");
-            if (!File.Exists(resumes)) File.WriteAllText(resumes, "step,wall_s,cpu_s,loss_ema,threads,resume_warmup,lr\n");
-            File.AppendAllText(resumes, string.Join(",", trainer.Step.ToString(CultureInfo.InvariantCulture), F(trainer.WallSeconds, "F1"),
-                F(trainer.CpuSeconds, "F1"), F(trainer.LossEma, "G6"), threads.ToString(CultureInfo.InvariantCulture),
-                s.ResumeWarmup.ToString(CultureInfo.InvariantCulture), F(s.LearningRate, "G4")) + "\n");
+            if (s.Minutes > 0) // a run that only evaluates, previews or exports is not a resume of training
+            {
+                if (!File.Exists(resumes)) File.WriteAllText(resumes, "step,wall_s,cpu_s,loss_ema,threads,resume_warmup,lr\n");
+                File.AppendAllText(resumes, string.Join(",", trainer.Step.ToString(CultureInfo.InvariantCulture), F(trainer.WallSeconds, "F1"),
+                    F(trainer.CpuSeconds, "F1"), F(trainer.LossEma, "G6"), threads.ToString(CultureInfo.InvariantCulture),
+                    s.ResumeWarmup.ToString(CultureInfo.InvariantCulture), F(s.LearningRate, "G4")) + "\n");
+            }
         }
         if (s.Minutes > 0)
         {
