@@ -17,6 +17,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public int? Samples { get; init; }
         [CommandOption("--steps <N>")][Description("Denoising steps (default: the model's; for quick checks only).")]
         public int? Steps { get; init; }
+        [CommandOption("--guidance <G>")][Description("Guidance scale (default: the model's).")]
+        public double? Guidance { get; init; }
+        [CommandOption("--shift <S>")][Description("Sampling shift (default: the model's).")]
+        public double? Shift { get; init; }
         [CommandOption("--threads <N>")][Description("Intra-op CPU threads.")]
         public int? Threads { get; init; }
         [CommandOption("--out <DIR>")][Description("Output folder (default: out/eval-MODEL).")]
@@ -36,6 +40,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             Model = s.Model,
             Samples = s.Samples,
             Steps = s.Steps,
+            Guidance = s.Guidance,
+            Shift = s.Shift,
             Threads = s.Threads,
             OutDir = s.Out ?? Path.Combine("out", "eval-" + entry.Name),
             DataDirectory = s.Data,
@@ -43,7 +49,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         };
         using var job = EvalJob.Prepare(options, catalog);
         AnsiConsole.MarkupLine($"eval [bold]{Markup.Escape(entry.Name)}[/] ({Markup.Escape(job.Pipeline.WeightsSource)}): {job.SamplesPerClass} per class, " +
-                               $"{job.Settings.Steps} steps, guidance {job.Settings.Guidance}, full vs jano");
+                               $"{job.Settings.Steps} steps, guidance {job.Settings.Guidance}, shift {job.Settings.Shift}, full vs jano");
         var report = job.Run((phase, done, total) =>
         {
             if (phase == "generate") Console.WriteLine($"generated class {done}/{total}");

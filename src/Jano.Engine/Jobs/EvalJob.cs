@@ -98,7 +98,10 @@ public sealed class EvalJob : IDisposable
         FrameClassifier? classifier = null;
         try
         {
-            var settings = pipeline.Resolve(new GenerationRequest { Prompt = names[0], Steps = o.Steps, BatchBranches = true });
+            var settings = pipeline.Resolve(new GenerationRequest
+            {
+                Prompt = names[0], Steps = o.Steps, Guidance = o.Guidance, Shift = o.Shift, BatchBranches = true,
+            });
             classifier = FrameClassifier.Load(classifierPath);
             if (settings.Height != classifier.Side || settings.Width != classifier.Side || pipeline.OutputChannels != classifier.Channels)
                 throw new UsageException($"model '{entry.Name}' does not make {classifier.Side}x{classifier.Side} frames of {classifier.Channels} channel(s); " +

@@ -10,6 +10,10 @@ public sealed record EvalOptions
     public int? Samples { get; init; }
     /// <summary>Denoising steps; default the model's (overriding it is meant for quick checks and tests).</summary>
     public int? Steps { get; init; }
+    /// <summary>Classifier-free guidance scale; default the model's (a sweep fixing the defaults sets it).</summary>
+    public double? Guidance { get; init; }
+    /// <summary>Sampling shift; default the model's.</summary>
+    public double? Shift { get; init; }
     /// <summary>Intra-op threads; null keeps libtorch's default.</summary>
     public int? Threads { get; init; }
     public required string OutDir { get; init; }
