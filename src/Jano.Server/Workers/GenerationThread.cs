@@ -48,13 +48,11 @@ internal sealed class GenerationThread : IDisposable
     private void Loop()
     {
         foreach (var work in _work.GetConsumingEnumerable()) work();
-    }
-
-    /// <summary>Lets the queued work finish, then ends the thread.</summary>
-    public void Dispose()
-    {
-        _work.CompleteAdding();
-        _thread.Join();
         _work.Dispose();
     }
+
+    /// <summary>Takes no more work; the thread ends once the queued work is done (it is a background thread, so a generation
+    /// still running, which its caller cancels through its token, never keeps the process alive, and disposing never waits
+    /// for it).</summary>
+    public void Dispose() => _work.CompleteAdding();
 }
