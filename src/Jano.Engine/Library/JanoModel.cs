@@ -165,6 +165,7 @@ public sealed class JanoModel : IDisposable
             Height = r.Height,
             Frames = r.Frames,
             BatchBranches = r.BatchBranches,
+            PreviewEvery = r.PreviewEvery,
         });
         _pipeline.CheckAccelerator(settings, accel);
         var forward = progress is null ? null : new Progress(progress, clock, _pipeline.PixelsPerToken);
@@ -192,6 +193,7 @@ public sealed class JanoModel : IDisposable
             {
                 StepPhase = started && value.Phase.Length > 0 ? value.Phase : null,
                 LevelMap = LiveLevelMap(value),
+                Preview = value.Preview,
             });
         }
 

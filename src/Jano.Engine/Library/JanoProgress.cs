@@ -21,4 +21,10 @@ public sealed record JanoProgress(string Phase, int Step, int Steps, string? Lev
     /// levels over a grey frame (blue static, amber moderate, red active), a montage over the frames, 2x enlarged. Null
     /// when the model's tokens are not pixel patches (Wan2.1).</summary>
     public Jano.Engine.Output.Frame8? LevelMap { get; init; }
+
+    /// <summary>On the steps <see cref="JanoRequest.PreviewEvery"/> asks for (null on the others): the clean picture predicted
+    /// at this step, x0 = x − σ·v, decoded cheaply (pixel-space models: the latent itself; the scenes model: its small
+    /// autoencoder; Wan2.1 and FLUX.1: a linear latent → RGB projection at 1/8 resolution), at most 128 pixels a frame side,
+    /// frames side by side (8 a row).</summary>
+    public Jano.Engine.Output.Frame8? Preview { get; init; }
 }

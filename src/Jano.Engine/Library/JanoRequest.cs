@@ -50,4 +50,10 @@ public sealed record JanoRequest(string Prompt)
 
     /// <summary>Run cond and uncond as one batch of 2 (false: two forwards); null: the model's default (batched; Wan2.1 one by one).</summary>
     public bool? BatchBranches { get; init; }
+
+    /// <summary>Report a low-resolution preview of the picture as it forms (<see cref="JanoProgress.Preview"/>) every this
+    /// many denoising steps and on each run's last step; 0 (the default, and what <c>jano generate</c> uses): none. The
+    /// preview is the clean picture predicted at that step, decoded cheaply; its time is left out of every step and run
+    /// timing, and it never changes the output.</summary>
+    public int PreviewEvery { get; init; }
 }

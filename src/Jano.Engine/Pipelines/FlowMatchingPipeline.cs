@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Jano.Core.Acceleration;
 using Jano.Core.Diffusion;
 using Jano.Core.Sampling;
+using Jano.Engine.Output;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,6 +65,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
         if (width < 1 || height < 1) throw new UsageException("--size must be WxH with positive integers");
         int frames = request.Frames ?? Defaults.Frames;
         if (frames < 1) throw new UsageException($"--frames ({frames}) must be at least 1");
+        if (request.PreviewEvery < 0) throw new UsageException($"PreviewEvery ({request.PreviewEvery}) must be 0 (no previews) or a positive number of steps");
         var latent = LatentShape(width, height, frames);
         string? negative = request.NegativePrompt ?? Defaults.NegativePrompt;
         CheckPrompt(request.Prompt, negative);
@@ -82,6 +84,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
             LatentShape = latent,
             BatchBranches = request.BatchBranches ?? Defaults.BatchBranches,
             Cfg = UsesClassifierFreeGuidance && guidance != 1.0,
+            PreviewEvery = request.PreviewEvery,
         };
         CheckSettings(resolved, request);
         return resolved;
@@ -194,6 +197,16 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
                 var next = run.Advance(v, i, x);
                 if (cuda) torch.cuda.synchronize();
                 observe?.Invoke(step, v, next);
+                Frame8? preview = null;
+                if (progress is not null && PreviewDue(settings.PreviewEvery, i, steps))
+                {
+                    // The preview is not part of the generation: both clocks pause while it is made.
+                    stepWatch.Stop();
+                    total.Stop();
+                    preview = PredictedPreview(x, v, sigmas[i]);
+                    total.Start();
+                    stepWatch.Start();
+                }
                 next.DetachFromDisposeScope();
                 x.Dispose();
                 x = next;
@@ -203,7 +216,7 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
                 {
                     Stage = GenerationStage.Denoise, Run = accelerator.Name, Step = i + 1, Steps = steps, Phase = phases.Of(step, summary),
                     Level = summary.Level, TokensComputed = summary.TokensComputed, Note = summary.Note, Elapsed = total.Elapsed,
-                    TokenLevels = analysed?.TokenLevels, TokenGrid = analysed?.TokenGrid,
+                    TokenLevels = analysed?.TokenLevels, TokenGrid = analysed?.TokenGrid, Preview = preview,
                 });
             }
             report = session.Report();
@@ -229,6 +242,37 @@ public abstract class FlowMatchingPipeline : IDiffusionPipeline
     }
 
     public abstract Tensor Decode(Tensor latent, IProgress<GenerationProgress>? progress = null);
+
+    /// <summary>
+    /// A small picture of a predicted clean latent x0 [C, T, H, W] (any device, fp32): by default the pipeline's own
+    /// <see cref="Decode"/> (cheap for a pixel-space model, whose latent is the picture, and for a small per-frame
+    /// autoencoder), shrunk to at most <see cref="PreviewImage.MaxSide"/> pixels a side and laid out frame by frame
+    /// (<see cref="PreviewImage.Montage"/>); output channels other than 1 or 3 are shown through
+    /// <see cref="LatentRgbProjection.Normalised"/>. A family whose decoder is expensive (a large VAE) overrides it with a cheap
+    /// approximation. Every tensor it makes is disposed before it returns.
+    /// </summary>
+    public virtual Frame8 Preview(Tensor x0)
+    {
+        ArgumentNullException.ThrowIfNull(x0);
+        using var scope = NewDisposeScope();
+        var frames = Decode(x0);                                  // [C_out, F, H_out, W_out] in [-1, 1]
+        if (frames.shape[0] is not (1 or 3)) frames = LatentRgbProjection.Normalised(frames); // [3, F, H_out, W_out]
+        return PreviewImage.Montage(frames);
+    }
+
+    /// <summary>True when step <paramref name="index"/> (0-based) of <paramref name="steps"/> sends a preview: every
+    /// <paramref name="every"/>-th step and the last one; never when <paramref name="every"/> is 0.</summary>
+    internal static bool PreviewDue(int every, int index, int steps) => every > 0 && ((index + 1) % every == 0 || index == steps - 1);
+
+    // The preview of the clean latent predicted at step i: x0 = x_i − σ_i·v_i (flow matching: x_σ = (1 − σ)·x0 + σ·ε and
+    // v = ε − x0, the same prediction UniPC makes), made in its own scope so nothing it makes outlives it.
+    private Frame8 PredictedPreview(Tensor x, Tensor v, double sigma)
+    {
+        using var scope = NewDisposeScope();
+        using var minusSigma = (-sigma).ToScalar();
+        var x0 = x.add(v.to(x.dtype), minusSigma);                // [C, T, H, W]
+        return Preview(x0);
+    }
 
     public GenerationResult Generate(GenerationRequest request, IAccelerator? accelerator = null, IProgress<GenerationProgress>? progress = null,
         CancellationToken cancel = default)

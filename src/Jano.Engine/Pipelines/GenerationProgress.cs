@@ -40,4 +40,8 @@ public sealed record GenerationProgress
 
     /// <summary>Token grid (T, H, W) of <see cref="TokenLevels"/>.</summary>
     public (int T, int H, int W)? TokenGrid { get; init; }
+
+    /// <summary>On the steps <see cref="GenerationSettings.PreviewEvery"/> asks for: the pipeline's
+    /// <see cref="IDiffusionPipeline.Preview"/> of the clean picture predicted at that step, else null.</summary>
+    public Output.Frame8? Preview { get; init; }
 }

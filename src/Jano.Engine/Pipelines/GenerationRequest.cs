@@ -37,4 +37,9 @@ public sealed record GenerationRequest
 
     /// <summary>Run cond and uncond as one batch of 2 (caches and buffers stay per branch row either way).</summary>
     public bool? BatchBranches { get; init; }
+
+    /// <summary>Send a low-resolution preview of the predicted clean picture with the progress every this many steps (and on
+    /// the last step); 0 (the default) sends none. Previews are computed outside the timed step and run, and do not change
+    /// the output.</summary>
+    public int PreviewEvery { get; init; }
 }

@@ -35,4 +35,8 @@ public sealed record GenerationSettings
 
     /// <summary>True when guidance runs an unconditional branch (classifier-free guidance with a scale other than 1).</summary>
     public required bool Cfg { get; init; }
+
+    /// <summary>Steps between two previews in the progress (<see cref="GenerationProgress.Preview"/>), the last step always
+    /// included; 0: none.</summary>
+    public int PreviewEvery { get; init; }
 }

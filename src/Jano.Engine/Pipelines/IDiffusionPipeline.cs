@@ -74,6 +74,11 @@ public interface IDiffusionPipeline : IDisposable
     /// <summary>Stage 3: latent [C, T, H, W] → frames [C_out, F, H_out, W_out] in [−1, 1], a new fp32 CPU tensor.</summary>
     Tensor Decode(Tensor latent, IProgress<GenerationProgress>? progress = null);
 
+    /// <summary>A small picture (at most <see cref="Output.PreviewImage.MaxSide"/> pixels a frame side, frames side by side)
+    /// of a predicted clean latent x0 [C, T, H, W], cheap enough to make every few steps; what
+    /// <see cref="GenerationProgress.Preview"/> carries when <see cref="GenerationSettings.PreviewEvery"/> asks for it.</summary>
+    Output.Frame8 Preview(Tensor x0);
+
     /// <summary>
     /// One generation in one call: <see cref="Resolve"/> → <see cref="CheckAccelerator"/> → encode condition → denoise →
     /// decode, with <paramref name="accelerator"/> (null: plain sampling). The result owns the latent and the decoded frames

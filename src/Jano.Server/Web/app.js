@@ -32,6 +32,7 @@ async function start() {
   for (const a of accels) $("f-accel").append(el("option", { value: a.name, text: a.name, title: a.description }));
   $("f-model").addEventListener("change", fillDefaults);
   $("f-go").addEventListener("click", submit);
+  $("f-png").addEventListener("change", settingsFromPng);
   $("f-jano").addEventListener("click", () => { const m = model(); $("f-accel").value = "jano"; $("f-options").value = m && m.jano_preset || ""; });
   fillDefaults();
   refresh();
@@ -73,8 +74,9 @@ async function submit() {
   catch (e) { $("f-error").textContent = e.message; }
 }
 
-function rerun(job) {
-  const s = job.spec;
+function rerun(job) { fillForm(job.spec); }
+
+function fillForm(s) {
   $("f-model").value = s.model; fillDefaults();
   $("f-prompt").value = s.prompt; $("f-seed").value = s.seed; $("f-seeds").value = "";
   if (s.steps) $("f-steps").value = s.steps;
@@ -82,6 +84,53 @@ function rerun(job) {
   if (s.frames) $("f-frames").value = s.frames;
   $("f-accel").value = s.accel; $("f-options").value = s.accel_options || ""; $("f-compare").checked = !!s.compare;
   $("submit").scrollIntoView();
+}
+
+// Settings from an output PNG: outputs carry their job's spec as JSON (UTF-8) in an iTXt chunk named "jano-settings".
+const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+const SETTINGS_KEYWORD = "jano-settings";
+const ascii = (bytes) => String.fromCharCode(...bytes);
+
+function pngSettings(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) throw new Error("not a PNG file");
+  const view = new DataView(buffer);
+  for (let pos = 8; pos + 12 <= bytes.length;) {
+    const length = view.getUint32(pos);
+    if (length > bytes.length - pos - 12) throw new Error("the PNG file is truncated");
+    const type = ascii(bytes.subarray(pos + 4, pos + 8));
+    const data = bytes.subarray(pos + 8, pos + 8 + length);
+    const end = data.indexOf(0);
+    if (type === "iTXt" && end > 0 && ascii(data.subarray(0, end)) === SETTINGS_KEYWORD) {
+      // keyword NUL, compression flag, compression method, language tag NUL, translated keyword NUL, text
+      if (data.length < end + 5) throw new Error("its jano-settings chunk is malformed");
+      if (data[end + 1] !== 0) throw new Error("its jano-settings chunk is compressed, which this page does not read");
+      const lang = data.indexOf(0, end + 3), translated = lang < 0 ? -1 : data.indexOf(0, lang + 1);
+      if (translated < 0) throw new Error("its jano-settings chunk is malformed");
+      let text, spec;
+      try { text = new TextDecoder("utf-8", { fatal: true }).decode(data.subarray(translated + 1)); }
+      catch { throw new Error("its settings are not valid UTF-8"); }
+      try { spec = JSON.parse(text); } catch { throw new Error("its settings are not valid JSON"); }
+      if (!spec || typeof spec !== "object" || typeof spec.model !== "string" || typeof spec.prompt !== "string")
+        throw new Error("its settings name no model and prompt");
+      return spec;
+    }
+    if (type === "IEND") break;
+    pos += 12 + length;
+  }
+  throw new Error("this PNG carries no Jano settings (no jano-settings text chunk)");
+}
+
+async function settingsFromPng() {
+  const input = $("f-png"), file = input.files && input.files[0];
+  $("f-png-error").textContent = "";
+  if (!file) return;
+  try {
+    const spec = pngSettings(await file.arrayBuffer());
+    if (!state.models.some((m) => m.name === spec.model)) throw new Error(`its model '${spec.model}' is not held by this server`);
+    fillForm(spec);
+  } catch (e) { $("f-png-error").textContent = `${file.name}: ${e.message}`; }
+  finally { input.value = ""; }
 }
 
 async function refresh() {
@@ -147,6 +196,7 @@ function follow(job) {
   if (state.source) state.source.close();
   state.live = job.id; state.seen = new Set();
   $("live-steps").replaceChildren(); $("live-levels-box").hidden = true; $("live-levels").removeAttribute("src");
+  $("live-preview-box").hidden = true; $("live-preview").removeAttribute("src");
   const src = new EventSource(`/api/jobs/${job.id}/events`);
   state.source = src;
   src.addEventListener("job", (ev) => {
@@ -157,6 +207,9 @@ function follow(job) {
       $("live-bar").max = Math.max(1, p.steps); $("live-bar").value = p.step;
       $("live-info").textContent = `${p.phase}: step ${p.step}/${p.steps}${p.step_phase ? ` (${p.step_phase})` : ""}${p.level ? `, level ${p.level}` : ""}${p.tokens != null ? `, ${p.tokens} tokens` : ""}, ${fmt(p.elapsed_s, 2)} s`;
       if (p.level_map && $("live-levels").getAttribute("src") !== p.level_map) { $("live-levels").src = p.level_map; $("live-levels-box").hidden = false; }
+      if (p.preview && $("live-preview").getAttribute("src") !== p.preview) {
+        $("live-preview").src = p.preview; $("live-preview-box").hidden = false;
+      }
       const key = `${p.phase}#${p.step}`;
       if (p.step > 0 && !state.seen.has(key)) {
         state.seen.add(key);

@@ -10,4 +10,7 @@ namespace Jano.Server.Workers;
 /// <param name="ElapsedS">Seconds since the job started on its worker.</param>
 /// <param name="LevelMap">Jano's level map as a PNG data URL once its analysis has run in this attempt, else null.</param>
 /// <param name="Sequence">Counts the reports of this attempt (so a client sees every distinct step).</param>
-public sealed record ProgressSnapshot(string Phase, int Step, int Steps, string? StepPhase, string? Level, long? Tokens, double ElapsedS, string? LevelMap, int Sequence);
+/// <param name="Preview">The latest low-resolution preview of the picture as it forms (the clean picture predicted at that
+/// step; at most 128 pixels a frame side, frames side by side) as a PNG data URL, or null before the first.</param>
+public sealed record ProgressSnapshot(string Phase, int Step, int Steps, string? StepPhase, string? Level, long? Tokens, double ElapsedS, string? LevelMap,
+    int Sequence, string? Preview = null);

@@ -10,7 +10,8 @@ namespace Jano.Server.Workers;
 /// Claims jobs for the models of a <see cref="ModelHost"/> from an <see cref="IJobStore"/> and runs them one at a time (so a
 /// <c>compare</c> job runs alone): progress and lease renewals go to the queue while the job runs, a cancellation asked for
 /// through the queue stops it at the next step, the outputs are committed with the job only while this worker still holds
-/// its lease, and stopping the worker puts its running job back in the queue.
+/// its lease, and stopping the worker puts its running job back in the queue. Generations run on one dedicated thread
+/// (<see cref="GenerationThread"/>); after each job the memory it freed goes back to the system (<see cref="NativeHeap"/>).
 /// </summary>
 public sealed class QueueWorker
 {
@@ -18,17 +19,26 @@ public sealed class QueueWorker
     private readonly ModelHost _models;
     private readonly WorkerOptions _options;
     private readonly Action<string> _log;
+    private readonly GenerationThread? _generations;
     private readonly long _startedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private DateTime _lastRecover = DateTime.MinValue;
     private DateTime _lastBeat = DateTime.MinValue;
 
     /// <param name="log">Receives one line per notable event (claims, results, refused completions).</param>
     public QueueWorker(IJobStore store, ModelHost models, WorkerOptions options, Action<string> log)
+        : this(store, models, options, log, generations: null)
+    {
+    }
+
+    /// <param name="generations">The thread to run generations on (the caller's, kept after the worker stops); null: the
+    /// worker's own, for its whole run.</param>
+    internal QueueWorker(IJobStore store, ModelHost models, WorkerOptions options, Action<string> log, GenerationThread? generations)
     {
         _store = store;
         _models = models;
         _options = options;
         _log = log;
+        _generations = generations;
     }
 
     public string Id => _options.Id;
@@ -36,6 +46,8 @@ public sealed class QueueWorker
     /// <summary>Runs until <paramref name="stop"/> is cancelled; a job running then goes back to the queue.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
+        using var owned = _generations is null ? new GenerationThread(GenerationThreadName) : null;
+        var generations = _generations ?? owned!;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -64,7 +76,8 @@ public sealed class QueueWorker
                     continue;
                 }
                 await BeatAsync(claim.Job.Id, force: true, CancellationToken.None).ConfigureAwait(false);
-                await RunJobAsync(claim, stop).ConfigureAwait(false);
+                await RunJobAsync(claim, generations, stop).ConfigureAwait(false);
+                NativeHeap.Release();
                 await BeatAsync(null, force: true, CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -87,25 +100,56 @@ public sealed class QueueWorker
         }, cancel).ConfigureAwait(false);
     }
 
+    // The latest progress of a running job. Report runs on the generation thread inside the timed denoising loop, so it
+    // only keeps references; the snapshot (with its pictures encoded as PNG data URLs, each picture once) is built on the
+    // worker loop's thread when it is read.
     private sealed class Latest : IProgress<JanoProgress>
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private ProgressSnapshot? _value;
-        private string? _levelMap;
+        private Raw? _raw;
+        private Jano.Engine.Output.Frame8? _levelMap, _preview;
         private int _sequence;
+        private Raw? _built;
+        private ProgressSnapshot? _snapshot;
+        private (Jano.Engine.Output.Frame8? Frame, string? Url) _levelMapUrl, _previewUrl;
 
-        public ProgressSnapshot? Value => Volatile.Read(ref _value);
+        private sealed record Raw(JanoProgress Value, int Sequence, double ElapsedS, Jano.Engine.Output.Frame8? LevelMap, Jano.Engine.Output.Frame8? Preview);
 
         public void Report(JanoProgress value)
         {
-            int n = Interlocked.Increment(ref _sequence);
-            if (value.LevelMap is { } map) _levelMap = "data:image/png;base64," + Convert.ToBase64String(Jano.Engine.Output.PngWriter.Encode(map));
-            Volatile.Write(ref _value, new ProgressSnapshot(value.Phase, value.Step, value.Steps, value.StepPhase, value.Level, value.TokensComputed,
-                Math.Round(_clock.Elapsed.TotalSeconds, 3), _levelMap, n));
+            _levelMap = value.LevelMap ?? _levelMap;
+            _preview = value.Preview ?? _preview;
+            Volatile.Write(ref _raw, new Raw(value, Interlocked.Increment(ref _sequence), Math.Round(_clock.Elapsed.TotalSeconds, 3), _levelMap, _preview));
+        }
+
+        /// <summary>The snapshot of the latest report (the same instance until another report arrives); one reader thread.</summary>
+        public ProgressSnapshot? Value
+        {
+            get
+            {
+                var raw = Volatile.Read(ref _raw);
+                if (raw is null || ReferenceEquals(raw, _built)) return _snapshot;
+                var v = raw.Value;
+                _snapshot = new ProgressSnapshot(v.Phase, v.Step, v.Steps, v.StepPhase, v.Level, v.TokensComputed, raw.ElapsedS,
+                    DataUrl(raw.LevelMap, ref _levelMapUrl), raw.Sequence, DataUrl(raw.Preview, ref _previewUrl));
+                _built = raw;
+                return _snapshot;
+            }
+        }
+
+        private static string? DataUrl(Jano.Engine.Output.Frame8? frame, ref (Jano.Engine.Output.Frame8? Frame, string? Url) cache)
+        {
+            if (frame is null) return null;
+            if (!ReferenceEquals(frame, cache.Frame))
+                cache = (frame, "data:image/png;base64," + Convert.ToBase64String(Jano.Engine.Output.PngWriter.Encode(frame)));
+            return cache.Url;
         }
     }
 
-    private async Task RunJobAsync(JobClaim claim, CancellationToken stop)
+    /// <summary>Name of the thread a worker's generations run on (<see cref="GenerationThread"/>).</summary>
+    internal const string GenerationThreadName = "jano-generate";
+
+    private async Task RunJobAsync(JobClaim claim, GenerationThread generations, CancellationToken stop)
     {
         var job = claim.Job;
         var model = _models.Find(job.Model);
@@ -118,7 +162,10 @@ public sealed class QueueWorker
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var progress = new Latest();
         var lease = LeaseStatus.Held;
-        var generation = Task.Run(() => model.Generate(job.Spec.ToRequest(), progress, abort.Token), CancellationToken.None);
+        var request = job.Spec.ToRequest();
+        if (_options.PreviewsPerRun > 0)
+            request = request with { PreviewEvery = Math.Max(1, (request.Steps ?? model.Info.Steps) / _options.PreviewsPerRun) };
+        var generation = generations.Run(() => model.Generate(request, progress, abort.Token));
         ProgressSnapshot? written = null;
         var lastWrite = Stopwatch.StartNew();
         while (!generation.IsCompleted)

@@ -15,6 +15,10 @@ public sealed record WorkerOptions
     /// <summary>How often a running job's progress is written (each write also extends the lease).</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(150);
 
+    /// <summary>Previews per denoising run sent with the progress: every max(1, steps / N) steps and on the last step
+    /// (<see cref="JanoRequest.PreviewEvery"/>); 0 sends none. Their time is left out of the job's timings.</summary>
+    public int PreviewsPerRun { get; init; } = 8;
+
     /// <summary>Folder for a job's files while they are written (the outputs then go to the queue's database).</summary>
     public required string WorkDir { get; init; }
 

@@ -123,6 +123,7 @@ public sealed class ServeApiTests(ServeModels models)
         var levels = new HashSet<string>();
         var phases = new HashSet<string>();
         string? levelMap = null;
+        string? preview = null;
         string? final = null;
         string? line;
         while ((line = await reader.ReadLineAsync()) is not null)
@@ -135,6 +136,7 @@ public sealed class ServeApiTests(ServeModels models)
                 if (p.TryGetProperty("level", out var l)) levels.Add(l.GetString()!);
                 if (p.TryGetProperty("step_phase", out var sp)) phases.Add(sp.GetString()!);
                 if (p.TryGetProperty("level_map", out var lm)) levelMap = lm.GetString();
+                if (p.TryGetProperty("preview", out var pv)) preview = pv.GetString();
                 Assert.True(p.GetProperty("elapsed_s").GetDouble() >= 0);
             }
             var state = job.GetProperty("state").GetString()!;
@@ -154,7 +156,18 @@ public sealed class ServeApiTests(ServeModels models)
         var frame = Jano.Engine.Output.PngWriter.Read(path);
         File.Delete(path);
         Assert.True(frame.Width >= 4 * 8 * 2 && frame.Height > 8 * 2, $"{frame.Width}x{frame.Height}");
+        // A preview of the forming picture arrives while the job runs: its 4 frames of 32x32 side by side, 2 pixels apart.
+        Assert.NotNull(preview);
+        Assert.StartsWith("data:image/png;base64,", preview, StringComparison.Ordinal);
+        path = WritePng(Convert.FromBase64String(preview["data:image/png;base64,".Length..]));
+        var shown = Jano.Engine.Output.PngWriter.Read(path);
+        File.Delete(path);
+        Assert.Equal((4 * 32 + 3 * 2, 32), (shown.Width, shown.Height));
     }
+
+    // The names of this process's threads as the kernel shows them (a managed thread's Name, cut to 15 characters).
+    private static string[] ThreadNames() =>
+        Directory.GetDirectories("/proc/self/task").Select(t => File.ReadAllText(Path.Combine(t, "comm")).TrimEnd('\n')).ToArray();
 
     private static string WritePng(byte[] png)
     {
@@ -169,6 +182,9 @@ public sealed class ServeApiTests(ServeModels models)
         await using var h = await ServeHarness.Start(models.Host);
         var id = (await h.Submit(new { model = "fmnist-video", prompt = "bag", steps = 200, seed = 1 })).Single();
         await h.WaitFor(id, j => j.TryGetProperty("progress", out var p) && p.GetProperty("step").GetInt32() >= 1);
+        // The generation runs on a thread of its own (named so), not on a thread-pool thread.
+        if (OperatingSystem.IsLinux())
+            Assert.Contains(QueueWorker.GenerationThreadName, ThreadNames());
         using (var r = await h.Http.DeleteAsync($"/api/jobs/{id}")) Assert.Equal(HttpStatusCode.Conflict, r.StatusCode);
         using (var r = await h.Http.PostAsync($"/api/jobs/{id}/cancel", null)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         var job = await h.WaitFor(id, j => j.GetProperty("state").GetString() != "running", 60);

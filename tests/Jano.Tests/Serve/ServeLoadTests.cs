@@ -18,15 +18,17 @@ namespace Jano.Tests.Serve;
 /// Load on loopback, bounded in count (50 jobs, 20 event streams) and time (<see cref="Budget"/>): 50 plain jobs on the
 /// smallest catalog model submitted as fast as 4 concurrent clients can, while 20 clients hold Server-Sent Event streams on
 /// jobs spread over the queue. The limits must admit all 50, every job must end done exactly once, and every stream must
-/// deliver its job's terminal event. The test drives the queue's worker so that it stops between jobs every 10 jobs; the
-/// process's live tensors (<see cref="torch.Tensor.TotalCount"/>, which counts across threads, unlike the thread-local
-/// dispose-scope statistics) and its resident set (after a compacting GC and glibc's <c>malloc_trim</c>) are read there,
-/// with no job in flight: the tensors after job 50 must equal those after job 10, and the resident set may grow by at most
-/// 2 MiB per job (a gross-leak guard; its growth in percent is recorded). The model is <c>fmnist-image</c>, not the tiny <c>--model-dir</c> Wan folder: that pipeline builds its
-/// text encoder and VAE for every generation, and each <c>Parameter</c> made from a tensor leaves TorchSharp 0.107's
-/// counter one too high after disposal, so the count drifts (213 a job there) without a real leak. Figures (submit latency
-/// p50/p95, SSE delivery lag from the job's recorded finish, per-job overhead against the same settings through the
-/// library, the resident set every 10 jobs) go to <c>TestResults/serve-load.json</c> and the test output.
+/// deliver its job's terminal event. The test drives the queue's worker so that it stops between jobs every 10 jobs (the
+/// runs share one <see cref="GenerationThread"/>, as one long-running worker has); the process is read there, with no job in
+/// flight, as the worker leaves it (<see cref="Measure"/>): the live tensors (<see cref="torch.Tensor.TotalCount"/>, which
+/// counts across threads, unlike the thread-local dispose-scope statistics) after job 50 must equal those after job 10, and
+/// the resident set may grow by at most 5% (the issue's bound). The model is <c>fmnist-image</c>, not the tiny
+/// <c>--model-dir</c> Wan folder: that pipeline builds its text encoder and VAE for every generation, and each
+/// <c>Parameter</c> made from a tensor leaves TorchSharp 0.107's counter one too high after disposal, so the count drifts
+/// (213 a job there) without a real leak. Figures (submit latency p50/p95, SSE delivery lag from the job's recorded finish,
+/// per-job overhead against the same settings through the library, and every 10 jobs the resident set, managed heap,
+/// glibc's bytes in use and held, threads and JIT-compiled methods) go to <c>TestResults/serve-load.json</c> and the test
+/// output.
 /// </summary>
 [Collection(ServeSuite.Name)]
 public sealed class ServeLoadTests(ServeModels models, ITestOutputHelper output)
@@ -36,7 +38,7 @@ public sealed class ServeLoadTests(ServeModels models, ITestOutputHelper output)
     private const int Streams = 20;
     private const int Checkpoint = 10;
     private const int DirectRuns = 10;
-    private const double RssSlopeMiB = 2.0;
+    private const double RssBoundPercent = 5.0;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(60);
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -53,9 +55,10 @@ public sealed class ServeLoadTests(ServeModels models, ITestOutputHelper output)
         await using var h = await ServeHarness.Start(models.Host, o => o with { Workers = 0 }); // the test drives the worker
         var log = new ConcurrentQueue<string>();
         var finished = new StrongBox();
+        using var generations = new GenerationThread(QueueWorker.GenerationThreadName); // one for the run, as a worker has
 
         // Worker 1 runs while the jobs arrive, and stops between jobs once 10 have finished.
-        var worker1 = RunWorker(h, finished, Checkpoint, log, timeout);
+        var worker1 = RunWorker(h, generations, finished, Checkpoint, log, timeout);
         var (ids, submitMs) = await SubmitAll(h, timeout);
 
         // 20 streams on queued jobs past the first 10 of the run order (so worker 1 cannot finish them before they connect).
@@ -74,18 +77,13 @@ public sealed class ServeLoadTests(ServeModels models, ITestOutputHelper output)
 
             await worker1;
             Assert.Equal(Checkpoint, finished.Value);
-            var at10 = Measure();
-
-            var rssMiB = new List<double> { at10.RssMiB };
-            var threads = new List<int> { at10.Threads };
+            var samples = new List<Sample> { Measure() };
             for (int until = 2 * Checkpoint; until <= Jobs; until += Checkpoint)
             {
-                await RunWorker(h, finished, until, log, timeout);
-                var m = Measure();
-                rssMiB.Add(m.RssMiB);
-                threads.Add(m.Threads);
+                await RunWorker(h, generations, finished, until, log, timeout);
+                samples.Add(Measure());
             }
-            var at50 = Measure();
+            var (at10, at50) = (samples[0], samples[^1]);
             var seen = await Task.WhenAll(watches).WaitAsync(timeout);
 
             // Every job done exactly once: done, one attempt, one completion logged by the worker.
@@ -118,8 +116,13 @@ public sealed class ServeLoadTests(ServeModels models, ITestOutputHelper output)
                 server_job_ms_median = Percentile(serverMs, 50),
                 direct_generate_ms_median = Percentile(directMs, 50),
                 per_job_overhead_ms = Math.Round(Percentile(serverMs, 50) - Percentile(directMs, 50), 1),
-                rss_mib_every_10_jobs = rssMiB,
-                threads_every_10_jobs = threads,
+                rss_mib_every_10_jobs = samples.Select(m => m.RssMiB),
+                managed_heap_mib_every_10_jobs = samples.Select(m => m.ManagedHeapMiB),
+                native_in_use_mib_every_10_jobs = samples.Select(m => m.NativeInUseMiB),
+                native_held_mib_every_10_jobs = samples.Select(m => m.NativeHeldMiB),
+                threads_every_10_jobs = samples.Select(m => m.Threads),
+                jit_methods_every_10_jobs = samples.Select(m => m.JitMethods),
+                settle_s_every_10_jobs = samples.Select(m => m.SettleS),
                 rss_mib_after_10 = at10.RssMiB,
                 rss_mib_after_50 = at50.RssMiB,
                 rss_change_percent = Math.Round(100 * (at50.RssMiB - at10.RssMiB) / at10.RssMiB, 1),
@@ -131,12 +134,13 @@ public sealed class ServeLoadTests(ServeModels models, ITestOutputHelper output)
             output.WriteLine(json);
             File.WriteAllText(Path.Combine(ServeTools.Results, "serve-load.json"), json);
 
-            // Live tensors must come back exactly. The resident set grew 3% to 11% over jobs 10-50 on a busy 2-core machine
-            // (not yet explained; the issue asks for 5%), so only a gross leak of more than 2 MiB a job fails here; the change
-            // in percent is recorded with the figures.
+            // The issue's bound: the resident set and the live tensors after job 50 within 5% of job 10. Live tensors must
+            // in fact come back exactly (every job frees what it made). The resident set may not grow by more than 5%; it may
+            // fall (job 10 is read while the 20 streams are open, job 50 after they closed).
             Assert.Equal(at10.Tensors, at50.Tensors);
-            Assert.True(at50.RssMiB - at10.RssMiB <= RssSlopeMiB * (Jobs - Checkpoint),
-                string.Create(CultureInfo.InvariantCulture, $"RSS {at10.RssMiB:F1} MiB after job {Checkpoint}, {at50.RssMiB:F1} MiB after job {Jobs}"));
+            double change = 100 * (at50.RssMiB - at10.RssMiB) / at10.RssMiB;
+            Assert.True(change <= RssBoundPercent,
+                string.Create(CultureInfo.InvariantCulture, $"RSS {at10.RssMiB:F1} MiB after job {Checkpoint}, {at50.RssMiB:F1} MiB after job {Jobs} ({change:+0.0;-0.0}%)"));
         }
         finally
         {
@@ -145,7 +149,7 @@ public sealed class ServeLoadTests(ServeModels models, ITestOutputHelper output)
     }
 
     // Runs a queue worker on the server's store until `finished` reaches `until` (it then stops between jobs).
-    private async Task RunWorker(ServeHarness h, StrongBox finished, int until, ConcurrentQueue<string> log, CancellationToken timeout)
+    private async Task RunWorker(ServeHarness h, GenerationThread generations, StrongBox finished, int until, ConcurrentQueue<string> log, CancellationToken timeout)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout);
         var options = new WorkerOptions { WorkDir = Path.Combine(h.DataDir, "work"), Lease = TimeSpan.FromSeconds(10), Poll = TimeSpan.FromMilliseconds(50) };
@@ -154,7 +158,7 @@ public sealed class ServeLoadTests(ServeModels models, ITestOutputHelper output)
             log.Enqueue(line);
             bool ended = line.Contains(": done in ", StringComparison.Ordinal) || line.Contains(": failed: ", StringComparison.Ordinal);
             if (ended && Interlocked.Increment(ref finished.Value) >= until) stop.Cancel();
-        });
+        }, generations);
         await worker.RunAsync(stop.Token);
         timeout.ThrowIfCancellationRequested();
     }
@@ -228,19 +232,44 @@ public sealed class ServeLoadTests(ServeModels models, ITestOutputHelper output)
         return ms.ToArray();
     }
 
-    [DllImport("libc", EntryPoint = "malloc_trim")]
-    private static extern int MallocTrim(nuint pad);
-
-    // The resident set after a compacting collection that returns free memory to the system, the live tensors, the threads.
-    private static (double RssMiB, long Tensors, int Threads) Measure()
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallInfo2
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        if (OperatingSystem.IsLinux()) _ = MallocTrim(0); // glibc keeps freed native memory (libtorch's) in per-thread arenas
+        public nuint Arena, Ordblks, Smblks, Hblks, Hblkhd, Usmblks, Fsmblks, Uordblks, Fordblks, Keepcost;
+    }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    private static extern MallInfo2 MallocInfo();
+
+    private sealed record Sample(double RssMiB, long Tensors, int Threads, double ManagedHeapMiB, double? NativeInUseMiB, double? NativeHeldMiB,
+        long JitMethods, double SettleS);
+
+    // The process as the worker leaves it between jobs (it collected the managed heap and trimmed glibc's arenas after its
+    // last job, NativeHeap.Release), read once the JIT's background compilations have settled (no new method for 0.5 s, at
+    // most 5 s): a young process still tiers up hot methods as the jobs run, about 150 methods and 0.1 MiB of code a job
+    // here, which is warm-up, not a leak. Resident set, live tensors, threads, managed heap, glibc's bytes in use and held.
+    private static Sample Measure()
+    {
+        var settle = Stopwatch.StartNew();
+        long methods = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var quiet = Stopwatch.StartNew();
+        while (quiet.Elapsed < TimeSpan.FromMilliseconds(500) && settle.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(50);
+            long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != methods)
+            {
+                methods = now;
+                quiet.Restart();
+            }
+        }
         using var process = Process.GetCurrentProcess();
         process.Refresh();
-        return (Math.Round(process.WorkingSet64 / (1024.0 * 1024.0), 1), torch.Tensor.TotalCount, process.Threads.Count);
+        MallInfo2? heap = OperatingSystem.IsLinux() ? MallocInfo() : null;
+        static double MiB(double bytes) => Math.Round(bytes / (1024.0 * 1024.0), 1);
+        return new Sample(MiB(process.WorkingSet64), torch.Tensor.TotalCount, process.Threads.Count, MiB(GC.GetGCMemoryInfo().HeapSizeBytes),
+            heap is { } u ? MiB(u.Uordblks + u.Hblkhd) : null, heap is { } a ? MiB(a.Arena + a.Hblkhd) : null, methods,
+            Math.Round(settle.Elapsed.TotalSeconds, 1));
     }
 
     // Nearest-rank percentile.

@@ -2,6 +2,7 @@ using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.Diffusion;
 using Jano.Core.Sampling;
+using Jano.Engine.Output;
 using Jano.Models.Flux;
 using Jano.Models.Flux.Autoencoder;
 using Jano.Models.Flux.TextEncoders;
@@ -218,6 +219,14 @@ public sealed class FluxPipeline : FlowMatchingPipeline
         using var hi = 1.0.ToScalar();
         var image = vae.Decode(z).clamp(lo, hi);                                 // [1, 3, 8h, 8w]
         return image.squeeze(0).unsqueeze(1).clone().MoveToOuterDisposeScope();  // [3, 1, 8h, 8w]
+    }
+
+    /// <summary>A linear latent → RGB projection (<see cref="FluxLatentRgb"/>) at the latent's resolution (1/8 of the
+    /// image's): the VAE is far too large to run every few steps.</summary>
+    public override Frame8 Preview(Tensor x0)
+    {
+        using var rgb = FluxLatentRgb.Projection.Project(x0);                 // [3, 1, h, w]
+        return PreviewImage.Montage(rgb);
     }
 
     /// <summary>Frees the DiT.</summary>

@@ -2,6 +2,7 @@ using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.Diffusion;
 using Jano.Core.Weights;
+using Jano.Engine.Output;
 using Jano.Models.Wan;
 using Jano.Models.Wan.TextEncoder;
 using Jano.Models.Wan.Vae;
@@ -231,6 +232,15 @@ public sealed class WanPipeline : FlowMatchingPipeline
         using var z = cpu.unsqueeze(0);                                         // [1, 16, T, H, W]
         using var video = vae.Decode(z);
         return video.squeeze(0).clone();
+    }
+
+    /// <summary>A linear latent → RGB projection (<see cref="WanLatentRgb"/>), one picture per latent frame (the first video
+    /// frame, then four each) at the latent's resolution (1/8 of the video's): the VAE is far too large to run every few
+    /// steps.</summary>
+    public override Frame8 Preview(Tensor x0)
+    {
+        using var rgb = WanLatentRgb.Projection.Project(x0);                  // [3, T, H, W]
+        return PreviewImage.Montage(rgb);
     }
 
     /// <summary>The released VAE structure with the base width read from <c>encoder.conv1.weight</c>.</summary>
