@@ -7,6 +7,7 @@ using Jano.Core.Weights;
 using Jano.Models.Dit;
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Training;
 
@@ -134,7 +135,7 @@ public sealed class FlowTrainer : IDisposable
         var noise = torch.randn(x0.shape, generator: gen).to(_model.Device);
         var sigma = torch.sigmoid(torch.randn([b], generator: gen)).to(_model.Device);    // [B]
         var s = sigma.view(b, 1, 1, 1, 1);
-        var xt = x0.mul(s.neg().add(1)).add(noise.mul(s));
+        var xt = x0.mul(s.neg().add(1)).Plus(noise.mul(s));
         var target = noise.sub(x0);
         var y = torch.tensor(labels).to(_model.Device);
         var pred = _model.Forward(xt, sigma.mul(1000), y, NullHooks.Instance).to(ScalarType.Float32);

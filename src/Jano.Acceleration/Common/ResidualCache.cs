@@ -1,6 +1,7 @@
 using Jano.Core.Acceleration;
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Acceleration.Common;
 
@@ -43,7 +44,7 @@ public sealed class ResidualCache : IDisposable
     public Tensor Apply(IReadOnlyList<GuidanceBranch> rows, Tensor x)
     {
         var stacked = rows.Count == 1 ? _residuals[rows[0]].alias() : torch.cat(rows.Select(r => _residuals[r]).ToArray(), 0); // [B, n, C]
-        return x.add(stacked.to(x.dtype));
+        return x.Plus(stacked.to(x.dtype));
     }
 
     public void Dispose()

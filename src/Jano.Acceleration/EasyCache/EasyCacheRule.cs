@@ -2,6 +2,7 @@ using Jano.Acceleration.Common;
 using Jano.Core.Acceleration;
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Acceleration.EasyCache;
 
@@ -107,7 +108,7 @@ public sealed class EasyCacheRule(EasyCacheOptions options) : IStepSkipRule
             {
                 var s = State(rows[r]);
                 if (s.ComputedInput is null || s.ComputedOutput is null || !KeptRows.Covers(s.ComputedInput, sel, x.shape[1])) return;
-                rowsOut[r] = Owned.Row(x, r).add(KeptRows.Of(s.ComputedOutput, sel).sub(KeptRows.Of(s.ComputedInput, sel)).to(x.dtype)); // [1, n, C]
+                rowsOut[r] = Owned.Row(x, r).Plus(KeptRows.Of(s.ComputedOutput, sel).sub(KeptRows.Of(s.ComputedInput, sel)).to(x.dtype)); // [1, n, C]
             }
             output = torch.cat(rowsOut, 0);                                               // [B, n, C]
         }

@@ -2,6 +2,7 @@ using Jano.Acceleration.Common;
 using Jano.Core.Acceleration;
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Acceleration.ToCa;
 
@@ -127,7 +128,7 @@ public sealed class ToCaSession : IAcceleratorSession
             using var one = 1.0f.ToScalar();
             var normalised = norms.div(norms.norm().clamp_min(tiny));
             var age = _ages[(rows[r], layer, module)];                                       // [1, n]
-            var score = normalised.add(age.mul(_options.AgeWeight / _options.FreshThreshold));
+            var score = normalised.Plus(age.mul(_options.AgeWeight / _options.FreshThreshold));
             picks[r] = score.topk(k, dim: 1).indexes;                                        // [1, K]
             var nextAge = age.add(one).scatter(1, picks[r], torch.zeros([1, k], dtype: ScalarType.Float32, device: age.device));
             SetAge(rows[r], layer, module, nextAge);

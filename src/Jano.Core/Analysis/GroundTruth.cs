@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Core.Analysis;
 
@@ -99,7 +100,7 @@ public static class GroundTruth
                 using var inner = torch.NewDisposeScope();
                 var later = trajectory[s + stride].detach().to(ScalarType.Float64);
                 var earlier = trajectory[s].detach().to(ScalarType.Float64);
-                acc.add_((later - earlier).abs_());
+                acc.PlusInPlace((later - earlier).abs_());
             }
             raw = BlockMeans(acc, block);
         }
@@ -151,7 +152,7 @@ public static class GroundTruth
             if (!velocities[s - 1].shape.SequenceEqual(velocities[0].shape) || !velocities[r - 1].shape.SequenceEqual(velocities[0].shape))
                 throw new ArgumentException("the outputs differ in shape", nameof(velocities));
             using var inner = torch.NewDisposeScope();
-            acc.add_((velocities[s - 1].detach().to(ScalarType.Float64) - velocities[r - 1].detach().to(ScalarType.Float64)).abs_());
+            acc.PlusInPlace((velocities[s - 1].detach().to(ScalarType.Float64) - velocities[r - 1].detach().to(ScalarType.Float64)).abs_());
         }
         var means = BlockMeans(acc, block);
         int count = last - first + 1;

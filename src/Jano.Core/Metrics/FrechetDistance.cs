@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Core.Metrics;
 
@@ -70,7 +71,7 @@ public static class FrechetDistance
         var s2 = torch.tensor(sigma2, ScalarType.Float64);
         var root1 = SymmetricSqrt(s1);
         var product = root1.matmul(s2).matmul(root1);
-        product = product.add(product.transpose(0, 1)).mul(0.5);
+        product = product.Plus(product.transpose(0, 1)).mul(0.5);
         var (eigen, _) = torch.linalg.eigh(product);
         double traceSqrt = eigen.clamp_min(0).sqrt().sum().item<double>();
         double fd = meanTerm + trace - 2 * traceSqrt;
@@ -80,7 +81,7 @@ public static class FrechetDistance
     /// <summary>√S of a symmetric PSD matrix by eigendecomposition (float64), negative eigenvalues clipped to 0.</summary>
     private static Tensor SymmetricSqrt(Tensor s)
     {
-        var sym = s.add(s.transpose(0, 1)).mul(0.5);
+        var sym = s.Plus(s.transpose(0, 1)).mul(0.5);
         var (values, vectors) = torch.linalg.eigh(sym);
         return vectors.mul(values.clamp_min(0).sqrt().unsqueeze(0)).matmul(vectors.transpose(0, 1));
     }

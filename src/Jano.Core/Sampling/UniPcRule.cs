@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Core.Sampling;
 
@@ -150,7 +151,7 @@ public sealed class UniPcRule : IUpdateRule
             var xt = last.mul(sigmaT / sigmaS0).sub(m0.mul(alphaT * hPhi1));
             var d1t = modelT.sub(m0);
             var corr = d1t.mul(rhos[order - 1]);
-            if (order > 1) corr = Combine(rhos[..(order - 1)], d1s).add(corr);
+            if (order > 1) corr = Combine(rhos[..(order - 1)], d1s).Plus(corr);
             return xt.sub(corr.mul(alphaT * bh));
         }
     }
@@ -181,7 +182,7 @@ public sealed class UniPcRule : IUpdateRule
     private static Tensor Combine(double[] rhos, Tensor[] d1s)
     {
         var acc = d1s[0].mul(rhos[0]);
-        for (int k = 1; k < rhos.Length; k++) acc = acc.add(d1s[k].mul(rhos[k]));
+        for (int k = 1; k < rhos.Length; k++) acc = acc.Plus(d1s[k].mul(rhos[k]));
         return acc;
     }
 

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Engine.Pipelines;
 
@@ -71,7 +72,7 @@ public sealed class LatentRgbProjection
         long c = z.shape[0];
         var w = tensor(weights, [c, 3]);                                           // [C, 3]
         var b = tensor(bias, [3, 1]);                                              // [3, 1]
-        var rgb = w.t().matmul(z.reshape(c, -1)).add(b);                           // [3, T·H·W]
+        var rgb = w.t().matmul(z.reshape(c, -1)).Plus(b);                           // [3, T·H·W]
         return rgb.reshape(3, z.shape[1], z.shape[2], z.shape[3]);                 // [3, T, H, W]
     }
 

@@ -2,6 +2,7 @@ using Jano.Core.Acceleration;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Flux;
 
@@ -73,13 +74,13 @@ public sealed class FluxDoubleStreamBlock : nn.Module
         var txtIn = FluxModulation.Modulate(txt_norm1.call(txt), tm[0], tm[1]);  // [B, L, C]
         // seam: joint attention over [txt; img], after each stream's output projection
         var a = hooks.RunAttention(_layer, AttentionKind.Joint, new TokenStreams(imgIn, txtIn), s => Attend(s, pos, hooks));
-        img = img.add(im[2].mul(a.Image));
-        txt = txt.add(tm[2].mul(a.Text!));
+        img = img.Plus(im[2].mul(a.Image));
+        txt = txt.Plus(tm[2].mul(a.Text!));
         // seam: MLP of both streams
         var f = hooks.RunMlp(_layer, new TokenStreams(FluxModulation.Modulate(img_norm2.call(img), im[3], im[4]),
             FluxModulation.Modulate(txt_norm2.call(txt), tm[3], tm[4])), s => new TokenStreams(img_mlp.call(s.Image), txt_mlp.call(s.Text!)));
-        img = img.add(im[5].mul(f.Image));
-        txt = txt.add(tm[5].mul(f.Text!));
+        img = img.Plus(im[5].mul(f.Image));
+        txt = txt.Plus(tm[5].mul(f.Text!));
         return (img.MoveToOuterDisposeScope(), txt.MoveToOuterDisposeScope());
     }
 

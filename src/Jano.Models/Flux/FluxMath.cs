@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Flux;
 
@@ -134,7 +135,7 @@ public static class FluxMath
         var c = cos.unsqueeze(1);                                                                    // [n, 1, D/2]
         var s = sin.unsqueeze(1);
         var r0 = c.mul(x0).sub(s.mul(x1));
-        var r1 = s.mul(x0).add(c.mul(x1));
+        var r1 = s.mul(x0).Plus(c.mul(x1));
         return torch.stack([r0, r1], -1).view(shape).to(x.dtype).MoveToOuterDisposeScope();         // [B, n, H, D]
     }
 

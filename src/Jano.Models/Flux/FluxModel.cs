@@ -3,6 +3,7 @@ using Jano.Core.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Flux;
 
@@ -154,9 +155,9 @@ public sealed class FluxModel : nn.Module, IDiffusionTransformer
         if (guidance_in is not null)
         {
             var g = guidance!.to(DType, Device).mul(GuidanceFactor);        // the official guidance_vec is in the model dtype
-            vec = vec.add(guidance_in.call(FluxMath.TimestepEmbedding(g).to(DType)));
+            vec = vec.Plus(guidance_in.call(FluxMath.TimestepEmbedding(g).to(DType)));
         }
-        vec = vec.add(vector_in.call(pooled.to(DType, Device)));
+        vec = vec.Plus(vector_in.call(pooled.to(DType, Device)));
         return vec.MoveToOuterDisposeScope();
     }
 

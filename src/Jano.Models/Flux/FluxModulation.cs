@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Flux;
 
@@ -32,6 +33,6 @@ public sealed class FluxModulation : nn.Module
     public static Tensor Modulate(Tensor normed, Tensor shift, Tensor scale)
     {
         using var scope = NewDisposeScope();
-        return scale.add(FluxScalars.One).mul(normed).add(shift).MoveToOuterDisposeScope();
+        return scale.add(FluxScalars.One).mul(normed).Plus(shift).MoveToOuterDisposeScope();
     }
 }

@@ -2,6 +2,7 @@ using Jano.Core.Acceleration;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Flux;
 
@@ -57,8 +58,8 @@ public sealed class FluxSingleStreamBlock : nn.Module
         var a = hooks.RunAttention(_layer, AttentionKind.Joint, inputs, s => Attend(s, pos, hooks));
         // seam: the parallel MLP on [txt; img] (linear1's MLP rows, then linear2's MLP columns)
         var f = hooks.RunMlp(_layer, inputs, Mlp);
-        img = img.add(mod[2].mul(a.Image.add(f.Image)));
-        txt = txt.add(mod[2].mul(a.Text!.add(f.Text!)));
+        img = img.Plus(mod[2].mul(a.Image.Plus(f.Image)));
+        txt = txt.Plus(mod[2].mul(a.Text!.Plus(f.Text!)));
         return (txt.MoveToOuterDisposeScope(), img.MoveToOuterDisposeScope());
     }
 

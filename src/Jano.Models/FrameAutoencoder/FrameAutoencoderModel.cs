@@ -3,6 +3,7 @@ using Jano.Core.IO;
 using Jano.Core.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.FrameAutoencoder;
 
@@ -103,7 +104,7 @@ public sealed class FrameAutoencoderModel : nn.Module
         if (_cfg.LatentsMean is null) return latents.alias();
         using var scope = NewDisposeScope();
         var (mean, std) = StatTensors(latents);
-        return latents.mul(std).add(mean).MoveToOuterDisposeScope();
+        return latents.mul(std).Plus(mean).MoveToOuterDisposeScope();
     }
 
     // mean, std as [1, z, 1, ...] in the latents' dtype and device.

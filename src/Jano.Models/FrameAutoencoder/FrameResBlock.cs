@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.FrameAutoencoder;
 
@@ -27,6 +28,6 @@ public sealed class FrameResBlock : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var h = conv1.call(nn.functional.silu(norm1.call(x)));
         h = conv2.call(nn.functional.silu(norm2.call(h)));
-        return x.add(h).MoveToOuterDisposeScope();
+        return x.Plus(h).MoveToOuterDisposeScope();
     }
 }

@@ -3,6 +3,7 @@ using Jano.Core.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan;
 
@@ -53,7 +54,7 @@ public sealed class WanAttentionBlock : nn.Module
     public Tensor ModulatedInput(Tensor x, Tensor e0)
     {
         using var scope = NewDisposeScope();
-        var e = modulation.AsFloat32().add(e0).chunk(6, 1); // 6 × [B, 1, C]
+        var e = modulation.AsFloat32().Plus(e0).chunk(6, 1); // 6 × [B, 1, C]
         return Modulate(norm1.call(x), e[1], e[0]).MoveToOuterDisposeScope();
     }
 
@@ -62,26 +63,26 @@ public sealed class WanAttentionBlock : nn.Module
     {
         using var scope = NewDisposeScope();
         x = x.AsFloat32();
-        var e = modulation.AsFloat32().add(e0).chunk(6, 1); // 6 × [B, 1, C], fp32
+        var e = modulation.AsFloat32().Plus(e0).chunk(6, 1); // 6 × [B, 1, C], fp32
         var attnIn = Modulate(norm1.call(x), e[1], e[0]).As(_dtype);
         // seam: self-attention
         var y = hooks.RunAttention(_layer, AttentionKind.Self, new TokenStreams(attnIn),
             a => new TokenStreams(self_attn.Forward(_layer, a.Image, rot, rotAll, hooks))).Image;
-        x = x.add(y.AsFloat32().mul(e[2]));                    // fp32 island: x + y·gate
+        x = x.Plus(y.AsFloat32().mul(e[2]));                    // fp32 island: x + y·gate
         // seam: cross-attention
         var crossIn = norm3.call(x).As(_dtype);
         var c = hooks.RunAttention(_layer, AttentionKind.Cross, new TokenStreams(crossIn), a => new TokenStreams(cross_attn.Forward(a.Image, context, cache))).Image;
-        x = x.add(c.AsFloat32());
+        x = x.Plus(c.AsFloat32());
         var ffnIn = Modulate(norm2.call(x), e[4], e[3]).As(_dtype);
         // seam: MLP
         var f = hooks.RunMlp(_layer, new TokenStreams(ffnIn), m => new TokenStreams(ffn.call(m.Image))).Image;
-        x = x.add(f.AsFloat32().mul(e[5]));                    // fp32 island: x + ffn·gate
+        x = x.Plus(f.AsFloat32().mul(e[5]));                    // fp32 island: x + ffn·gate
         return x.MoveToOuterDisposeScope(); // [B, n, C]
     }
 
     // norm(x).float() · (1 + scale) + shift, fp32.
     private Tensor Modulate(Tensor normed, Tensor scale, Tensor shift) =>
-        normed.AsFloat32().mul(scale.add(_one)).add(shift);
+        normed.AsFloat32().mul(scale.add(_one)).Plus(shift);
 
     protected override void Dispose(bool disposing)
     {

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan;
 
@@ -33,8 +34,8 @@ public sealed class WanHead : nn.Module
     public Tensor Forward(Tensor x, Tensor e)
     {
         using var scope = NewDisposeScope();
-        var m = modulation.AsFloat32().add(e.unsqueeze(1)).chunk(2, 1); // 2 × [B, 1, C]
-        var modulated = norm.call(x).AsFloat32().mul(m[1].add(_one)).add(m[0]);
+        var m = modulation.AsFloat32().Plus(e.unsqueeze(1)).chunk(2, 1); // 2 × [B, 1, C]
+        var modulated = norm.call(x).AsFloat32().mul(m[1].add(_one)).Plus(m[0]);
         return head.call(modulated.As(_dtype)).MoveToOuterDisposeScope();
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan;
 
@@ -106,7 +107,7 @@ public sealed class WanRope : IDisposable
         var c = cos.unsqueeze(1); // [n, 1, D/2]
         var s = sin.unsqueeze(1);
         var r0 = x0.mul(c).sub(x1.mul(s));
-        var r1 = x0.mul(s).add(x1.mul(c));
+        var r1 = x0.mul(s).Plus(x1.mul(c));
         return torch.stack([r0, r1], -1).view(shape).to(x.dtype).MoveToOuterDisposeScope(); // [B, n, H, D]
     }
 

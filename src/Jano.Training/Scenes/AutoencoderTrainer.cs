@@ -5,6 +5,7 @@ using Jano.Core.Weights;
 using Jano.Models.FrameAutoencoder;
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Training.Scenes;
 
@@ -128,12 +129,12 @@ public sealed class AutoencoderTrainer : IDisposable
         var y = _model.Decode(z);                                             // [B, 3, S, S]
         var diff = y.sub(x);
         var loss = diff.abs().mean().mul(_o.L1Weight);
-        if (_o.MseWeight > 0) loss = loss.add(diff.square().mean().mul(_o.MseWeight));
+        if (_o.MseWeight > 0) loss = loss.Plus(diff.square().mean().mul(_o.MseWeight));
         if (_o.EdgeWeight > 0)
         {
             var dx = diff[.., .., .., 1..].sub(diff[.., .., .., ..^1]);        // [B, 3, S, S-1]
             var dy = diff[.., .., 1.., ..].sub(diff[.., .., ..^1, ..]);        // [B, 3, S-1, S]
-            loss = loss.add(dx.abs().mean().add(dy.abs().mean()).mul(_o.EdgeWeight));
+            loss = loss.Plus(dx.abs().mean().Plus(dy.abs().mean()).mul(_o.EdgeWeight));
         }
         _opt.ZeroGrad();
         loss.backward();

@@ -4,6 +4,7 @@ using Jano.Models.Wan;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Tests.Contract;
 
@@ -91,11 +92,11 @@ public sealed class FluxToyModel : nn.Module, IDiffusionTransformer
         var img = img_in.call(packed);                                                                           // [B, N, D]
         var txt = txt_in.call(DiffusionCondition.Require(condition.TextEmbeddings, "text embeddings", "the FLUX toy"));   // [B, L, D]
         var vec = time_in.call(WanModel.SinusoidalEmbedding(t, FreqDim))
-            .add(vector_in.call(DiffusionCondition.Require(condition.PooledText, "pooled text vector", "the FLUX toy")));  // [B, D]
+            .Plus(vector_in.call(DiffusionCondition.Require(condition.PooledText, "pooled text vector", "the FLUX toy")));  // [B, D]
         if (condition.Guidance is { } g)
         {
             using var thousand = 1000.0.ToScalar();
-            vec = vec.add(guidance_in.call(WanModel.SinusoidalEmbedding(g.mul(thousand), FreqDim)));
+            vec = vec.Plus(guidance_in.call(WanModel.SinusoidalEmbedding(g.mul(thousand), FreqDim)));
         }
         int total = (int)img.shape[1];
 
@@ -138,7 +139,7 @@ public sealed class FluxToyModel : nn.Module, IDiffusionTransformer
     private static Tensor Modulate(Tensor x, Tensor shift, Tensor scale)
     {
         var normed = nn.functional.layer_norm(x, [Dim], eps: 1e-6);
-        return normed.mul(scale).add(normed).add(shift);
+        return normed.mul(scale).Plus(normed).Plus(shift);
     }
 
     // [B, m, D] → [B, m, H, Dh]
@@ -225,13 +226,13 @@ public sealed class FluxToyModel : nn.Module, IDiffusionTransformer
                     s.Image, e => { var (_, k, v) = Qkv(img_qkv, img_q_norm, img_k_norm, e); return (k, v); }, rope, hooks);
                 return new TokenStreams(img_proj.call(io), txt_proj.call(to));
             });
-            img = img.add(a.Image.mul(im[2]));
-            txt = txt.add(a.Text!.mul(tm[2]));
+            img = img.Plus(a.Image.mul(im[2]));
+            txt = txt.Plus(a.Text!.mul(tm[2]));
             // seam: MLP of both streams
             var f = hooks.RunMlp(_layer, new TokenStreams(Modulate(img, im[3], im[4]), Modulate(txt, tm[3], tm[4])),
                 s => new TokenStreams(img_mlp.call(s.Image), txt_mlp.call(s.Text!)));
-            img = img.add(f.Image.mul(im[5]));
-            txt = txt.add(f.Text!.mul(tm[5]));
+            img = img.Plus(f.Image.mul(im[5]));
+            txt = txt.Plus(f.Text!.mul(tm[5]));
             return (img.MoveToOuterDisposeScope(), txt.MoveToOuterDisposeScope());
         }
 
@@ -282,8 +283,8 @@ public sealed class FluxToyModel : nn.Module, IDiffusionTransformer
                 var y = mlp.call(torch.cat([s.Text!, s.Image], 1));                           // [B, L + n, D]
                 return new TokenStreams(y.narrow(1, TextTokens, s.Image.shape[1]), y.narrow(1, 0, TextTokens));
             });
-            img = img.add(a.Image.add(f.Image).mul(m[2]));
-            txt = txt.add(a.Text!.add(f.Text!).mul(m[2]));
+            img = img.Plus(a.Image.Plus(f.Image).mul(m[2]));
+            txt = txt.Plus(a.Text!.Plus(f.Text!).mul(m[2]));
             return (img.MoveToOuterDisposeScope(), txt.MoveToOuterDisposeScope());
         }
 

@@ -3,6 +3,7 @@ using Jano.Core.Sampling;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Tests.Sampling;
 
@@ -66,7 +67,7 @@ public class SamplerContractTests
             var s = schedule.Build(5, 1024);
             using var run = new EulerRule().Start(s);
             using var next = run.Advance(v, 2, x);
-            using var expected = x.add(v.mul(s.Sigmas[3] - s.Sigmas[2]));
+            using var expected = x.Plus(v.mul(s.Sigmas[3] - s.Sigmas[2]));
             Assert.True(TestModels.MaxAbsDiff(expected, next) < 1e-6);
             Assert.Throws<ArgumentOutOfRangeException>(() => run.Advance(v, 5, x));
         }

@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Tests.Seam;
 
@@ -43,7 +44,7 @@ public class SeamToyModelsTests
             ImageKvRows = (int)imgSub.shape[1];
             var o = nn.functional.scaled_dot_product_attention(q.transpose(1, 2), keys.transpose(1, 2), values.transpose(1, 2))
                 .transpose(1, 2).reshape(b, x.shape[1], 16);
-            var y = x.add(proj.call(o));
+            var y = x.Plus(proj.call(o));
             var text = y.narrow(1, 0, l);
             var image = hooks.ComposeOutput(head.call(y.narrow(1, l, imgSub.shape[1])), sel);
             return (text.MoveToOuterDisposeScope(), image.MoveToOuterDisposeScope());
@@ -96,7 +97,7 @@ public class SeamToyModelsTests
         {
             using var p = probe();
             Assert.Equal(x.shape, p.shape);
-            if (_residual is not null) return x.add(_residual);
+            if (_residual is not null) return x.Plus(_residual);
             var y = runBlocks(x);
             _residual = y.sub(x);
             _residual.DetachFromDisposeScope();

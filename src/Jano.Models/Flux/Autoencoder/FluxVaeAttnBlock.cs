@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Flux.Autoencoder;
 
@@ -37,6 +38,6 @@ public sealed class FluxVaeAttnBlock : nn.Module<Tensor, Tensor>
         var vs = v.call(hn).flatten(2).transpose(1, 2).unsqueeze(1).contiguous();
         var a = nn.functional.scaled_dot_product_attention(qs, ks, vs);             // [B, 1, HW, C]
         var back = a.squeeze(1).transpose(1, 2).reshape(b, c, h, w);               // [B, C, H, W]
-        return x.add(proj_out.call(back)).MoveToOuterDisposeScope();
+        return x.Plus(proj_out.call(back)).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Flux.Autoencoder;
 
@@ -32,6 +33,6 @@ public sealed class FluxVaeResnetBlock : nn.Module<Tensor, Tensor>
         var h = conv1.call(FluxVaeLayers.Swish(norm1.call(x)));
         h = conv2.call(FluxVaeLayers.Swish(norm2.call(h)));
         var skip = nin_shortcut is null ? x : nin_shortcut.call(x);
-        return skip.add(h).MoveToOuterDisposeScope();
+        return skip.Plus(h).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Flux.TextEncoders;
 
@@ -31,8 +32,8 @@ public sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = x.add(self_attn.call(layer_norm1.call(x)));
-        return h.add(mlp.Forward(layer_norm2.call(h), _quickGelu)).MoveToOuterDisposeScope();
+        var h = x.Plus(self_attn.call(layer_norm1.call(x)));
+        return h.Plus(mlp.Forward(layer_norm2.call(h), _quickGelu)).MoveToOuterDisposeScope();
     }
 
     /// <summary>fc2(act(fc1(x))). Keys: <c>fc1</c>, <c>fc2</c>.</summary>

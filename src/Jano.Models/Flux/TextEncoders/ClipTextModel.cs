@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Flux.TextEncoders;
 
@@ -87,7 +88,7 @@ public sealed class ClipTextModel : nn.Module
         {
             using var scope = NewDisposeScope();
             var positions = torch.arange(ids.shape[1], dtype: ScalarType.Int64, device: ids.device).unsqueeze(0); // [1, L]
-            return token_embedding.call(ids).add(position_embedding.call(positions)).MoveToOuterDisposeScope();  // [B, L, C]
+            return token_embedding.call(ids).Plus(position_embedding.call(positions)).MoveToOuterDisposeScope();  // [B, L, C]
         }
     }
 

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan.TextEncoder;
 
@@ -34,7 +35,7 @@ public sealed class T5Attention : nn.Module
         var kh = k.call(x).view(b, n, _heads, -1).transpose(1, 2);   // [B, H, L, D]
         var vh = v.call(x).view(b, n, _heads, -1).transpose(1, 2);   // [B, H, L, D]
         var bias = torch.zeros([b, _heads, n, n], dtype: x.dtype, device: x.device);
-        if (posBias is not null) bias = bias.add(posBias);
+        if (posBias is not null) bias = bias.Plus(posBias);
         if (mask is not null)
         {
             double lowest = x.dtype switch
@@ -46,7 +47,7 @@ public sealed class T5Attention : nn.Module
             };
             bias = bias.masked_fill(mask.view(b, 1, 1, n).eq(0), lowest);
         }
-        var scores = qh.matmul(kh.transpose(-1, -2)).add(bias);       // [B, H, L, L], no 1/sqrt(D) (T5)
+        var scores = qh.matmul(kh.transpose(-1, -2)).Plus(bias);       // [B, H, L, L], no 1/sqrt(D) (T5)
         var attn = scores.to(ScalarType.Float32).softmax(-1).to(scores.dtype);
         var merged = attn.matmul(vh).transpose(1, 2).reshape(b, n, -1); // [B, L, H·D]
         return o.call(merged).MoveToOuterDisposeScope();

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan.TextEncoder;
 
@@ -15,7 +16,7 @@ public sealed class T5Gelu : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Scale).tanh().add(1.0);
+        var inner = x.Plus(x.mul(x).mul(x).mul(0.044715)).mul(Scale).tanh().add(1.0);
         return x.mul(0.5).mul(inner).MoveToOuterDisposeScope();
     }
 }

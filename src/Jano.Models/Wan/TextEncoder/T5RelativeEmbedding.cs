@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan.TextEncoder;
 
@@ -43,6 +44,6 @@ public sealed class T5RelativeEmbedding : nn.Module
         var large = dist.to(ScalarType.Float32).div(maxExact).log()
             .div(Math.Log((double)maxDist / maxExact)).mul(half - maxExact).to(ScalarType.Int64).add(maxExact);
         large = torch.minimum(large, torch.full_like(large, half - 1));
-        return buckets.add(torch.where(dist.lt(maxExact), dist, large)).MoveToOuterDisposeScope();
+        return buckets.Plus(torch.where(dist.lt(maxExact), dist, large)).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan.TextEncoder;
 
@@ -31,8 +32,8 @@ public sealed class T5SelfAttentionBlock : nn.Module
     {
         using var scope = NewDisposeScope();
         var e = pos_embedding is null ? sharedBias : pos_embedding.Forward(x.shape[1], x.shape[1]);
-        var h = x.add(attn.Forward(norm1.call(x), mask, e));
-        h = h.add(ffn.call(norm2.call(h)));
+        var h = x.Plus(attn.Forward(norm1.call(x), mask, e));
+        h = h.Plus(ffn.call(norm2.call(h)));
         return h.MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan.Vae;
 
@@ -89,7 +90,7 @@ public sealed class WanVae : nn.Module
             using (var scope = NewDisposeScope())
             {
                 var (mean, invStd) = Scale(z.device, z.dtype);
-                x = conv2.Forward(z.div(invStd).add(mean)).DetachFromDisposeScope();
+                x = conv2.Forward(z.div(invStd).Plus(mean)).DetachFromDisposeScope();
             }
             using (x)
             {

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan.Vae;
 
@@ -29,6 +30,6 @@ internal sealed class WanVaeAttentionBlock : nn.Module
         var qkv = to_qkv.call(norm.Forward(frames)).reshape(b * t, 1, c * 3, h * w).permute(0, 1, 3, 2).contiguous().chunk(3, -1);
         var attn = nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2]);        // [bt, 1, hw, c]
         var y = proj.call(attn.squeeze(1).permute(0, 2, 1).reshape(b * t, c, h, w));
-        return y.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4).add(x).MoveToOuterDisposeScope();
+        return y.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4).Plus(x).MoveToOuterDisposeScope();
     }
 }

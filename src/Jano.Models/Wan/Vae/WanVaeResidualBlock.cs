@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Jano.Core.Tensors;
 
 namespace Jano.Models.Wan.Vae;
 
@@ -37,6 +38,6 @@ internal sealed class WanVaeResidualBlock : nn.Module
                 _ => throw new InvalidOperationException("unexpected layer"),
             };
         }
-        return x.add(h).MoveToOuterDisposeScope();
+        return x.Plus(h).MoveToOuterDisposeScope();
     }
 }
