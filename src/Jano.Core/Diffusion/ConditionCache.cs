@@ -30,6 +30,14 @@ public sealed class ConditionCache : IDisposable
         return made;
     }
 
+    /// <summary>The tensors under (<paramref name="owner"/>, <paramref name="key"/>) of <paramref name="cache"/>, or, without a
+    /// cache, new ones from <paramref name="make"/> owned by the caller's dispose scope.</summary>
+    public static Tensor[] Reuse(ConditionCache? cache, object owner, string key, Func<Tensor[]> make)
+    {
+        ArgumentNullException.ThrowIfNull(make);
+        return cache is null ? make() : cache.GetOrAdd(owner, key, make);
+    }
+
     /// <summary>Frees every entry.</summary>
     public void Dispose()
     {

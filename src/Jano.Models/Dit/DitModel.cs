@@ -117,9 +117,8 @@ public sealed class DitModel : nn.Module, IDiffusionTransformer
         {
             var e = time_embedding.call(WanModel.SinusoidalEmbedding(t, _cfg.FreqDim).As(DType)).AsFloat32(); // [B, C]
             var e0 = time_projection.call(e.As(DType)).AsFloat32().unflatten(1, [6, _cfg.Dim]);                // [B, 6, C]
-            Tensor Embed() => text_embedding.call(
-                class_embedding.call(context.As(ScalarType.Int64)).view(b, _cfg.ContextTokens, _cfg.TextDim)); // [B, L, C]
-            var ctx = cache is null ? Embed() : cache.GetOrAdd(this, "context", () => [Embed()])[0];
+            var ctx = ConditionCache.Reuse(cache, this, "context", () => [text_embedding.call(
+                class_embedding.call(context.As(ScalarType.Int64)).view(b, _cfg.ContextTokens, _cfg.TextDim))])[0]; // [B, L, C]
             return (e, e0, ctx);
         }, hooks, cache);                                                             // [B, N, P]
         return WanBackbone.Unpatchify(full, grid, _cfg.PatchSize, _cfg.OutChannels).MoveToOuterDisposeScope(); // [B, C, T, H, W]

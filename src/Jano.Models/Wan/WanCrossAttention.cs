@@ -38,7 +38,7 @@ public sealed class WanCrossAttention : nn.Module
         using var scope = NewDisposeScope();
         long b = x.shape[0], n = x.shape[1], c = x.shape[2], d = c / _heads;
         var qh = norm_q.call(q.call(x)).view(b, n, _heads, d).transpose(1, 2);        // [B, H, n, D]
-        var kv = cache is null ? KeyValues(context) : cache.GetOrAdd(this, "kv", () => KeyValues(context));
+        var kv = ConditionCache.Reuse(cache, this, "kv", () => KeyValues(context));
         var (kh, vh) = (kv[0], kv[1]);                                                 // [B, H, L, D] each
         var attn = nn.functional.scaled_dot_product_attention(qh, kh, vh);           // [B, H, n, D]
         return o.call(attn.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope(); // [B, n, C]

@@ -90,9 +90,7 @@ public sealed class WanModel : nn.Module, IDiffusionTransformer
             // fp32 island: time embedding and its six modulation vectors
             var e = time_embedding.call(SinusoidalEmbedding(t, _cfg.FreqDim).As(DType)).AsFloat32();   // [B, C]
             var e0 = time_projection.call(e.As(DType)).AsFloat32().unflatten(1, [6, _cfg.Dim]);        // [B, 6, C]
-            var ctx = cache is null
-                ? text_embedding.call(PadContext(context).As(DType))            // [B, text_len, C]
-                : cache.GetOrAdd(this, "context", () => [text_embedding.call(PadContext(context).As(DType))])[0];
+            var ctx = ConditionCache.Reuse(cache, this, "context", () => [text_embedding.call(PadContext(context).As(DType))])[0]; // [B, text_len, C]
             return (e, e0, ctx);
         }, hooks, cache);                                                            // [B, N, P]
         return WanBackbone.Unpatchify(full, grid, _cfg.Patch, _cfg.OutDim).MoveToOuterDisposeScope(); // [B, C, T, H, W]
