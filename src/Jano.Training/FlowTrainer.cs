@@ -112,11 +112,12 @@ public sealed class FlowTrainer : IDisposable
     public double EmaDecayAt(int t) => Math.Min(_o.EmaDecay, (1.0 + t) / (10.0 + t));
 
     /// <summary>Learning rate of the update that step <paramref name="step"/> (0-based) makes: the warm-up from step 0, times the
-    /// resume warm-up after a compact resume.</summary>
+    /// resume warm-up after a compact resume, times the final linear decay when <see cref="TrainOptions.DecaySteps"/> is set.</summary>
     public double LearningRate(int step)
     {
         double lr = _o.LearningRate * Math.Min(1.0, (step + 1.0) / Math.Max(1, _o.WarmupSteps));
         if (_resumeStep >= 0) lr *= Math.Min(1.0, (step - _resumeStep + 1.0) / Math.Max(1, _o.ResumeWarmupSteps));
+        if (_o.DecaySteps > 0) lr *= Math.Clamp((_o.MaxSteps - (double)step) / _o.DecaySteps, 0.0, 1.0);
         return lr;
     }
 

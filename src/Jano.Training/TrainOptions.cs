@@ -26,6 +26,9 @@ public sealed record TrainOptions
     public bool CompactCheckpoints { get; init; }
     /// <summary>Linear learning-rate warm-up, in steps, after resuming from a compact checkpoint (fresh moments).</summary>
     public int ResumeWarmupSteps { get; init; } = 100;
+    /// <summary>Linear learning-rate decay to zero over the last this many steps before <see cref="MaxSteps"/>
+    /// (a warm-up, stable, decay schedule); 0 keeps the rate constant.</summary>
+    public int DecaySteps { get; init; }
 
     public void Validate()
     {
@@ -33,5 +36,7 @@ public sealed record TrainOptions
         if (!(LearningRate > 0)) throw new UsageException($"learning rate ({LearningRate}) must be positive");
         if (EmaDecay is < 0 or >= 1) throw new UsageException($"EMA decay ({EmaDecay}) must be in [0, 1)");
         if (LabelDropout is < 0 or > 1) throw new UsageException($"label dropout ({LabelDropout}) must be in [0, 1]");
+        if (DecaySteps < 0) throw new UsageException($"decay steps ({DecaySteps}) must not be negative");
+        if (DecaySteps > 0 && MaxSteps == int.MaxValue) throw new UsageException("decay steps need a maximum step count (--max-steps)");
     }
 }

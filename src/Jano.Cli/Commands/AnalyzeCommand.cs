@@ -11,7 +11,7 @@ public sealed class AnalyzeCommand : Command<AnalyzeCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--features <FILE>")][Description("A .safetensors file with features [n, C, T, H, W] (fp32, bf16 or fp16).")]
+        [CommandOption("--features <FILE>")][Description("A .safetensors file with features [[n, C, T, H, W]] (fp32, bf16 or fp16).")]
         public string? Features { get; init; }
         [CommandOption("--tensor <NAME>")][Description("Which tensor of the file (needed when it holds several).")]
         public string? Tensor { get; init; }

@@ -15,12 +15,14 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string Model { get; init; } = ModelCatalog.DefaultModel;
         [CommandOption("--samples <N>")][Description("Samples per class (default: 20 images or 5 clips).")]
         public int? Samples { get; init; }
-        [CommandOption("--steps <N>")][Description("Denoising steps (default: the model's; for quick checks only).")]
+        [CommandOption("--steps <N>")][Description("Denoising steps (default: the model's; for quick checks and the sweep that fixes them).")]
         public int? Steps { get; init; }
         [CommandOption("--guidance <G>")][Description("Guidance scale (default: the model's).")]
         public double? Guidance { get; init; }
         [CommandOption("--shift <S>")][Description("Sampling shift (default: the model's).")]
         public double? Shift { get; init; }
+        [CommandOption("--full-only")][Description("Full compute only, no Jano run: for fixing a model's steps, shift and guidance before any accelerator runs on it.")]
+        public bool FullOnly { get; init; }
         [CommandOption("--threads <N>")][Description("Intra-op CPU threads.")]
         public int? Threads { get; init; }
         [CommandOption("--out <DIR>")][Description("Output folder (default: out/eval-MODEL).")]
@@ -46,10 +48,11 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             OutDir = s.Out ?? Path.Combine("out", "eval-" + entry.Name),
             DataDirectory = s.Data,
             ClassifierPath = s.Classifier,
+            FullOnly = s.FullOnly,
         };
         using var job = EvalJob.Prepare(options, catalog);
         AnsiConsole.MarkupLine($"eval [bold]{Markup.Escape(entry.Name)}[/] ({Markup.Escape(job.Pipeline.WeightsSource)}): {job.SamplesPerClass} per class, " +
-                               $"{job.Settings.Steps} steps, guidance {job.Settings.Guidance}, shift {job.Settings.Shift}, full vs jano");
+                               $"{job.Settings.Steps} steps, guidance {job.Settings.Guidance}, shift {job.Settings.Shift}, {(s.FullOnly ? "full compute only" : "full vs jano")}");
         var report = job.Run((phase, done, total) =>
         {
             if (phase == "generate") Console.WriteLine($"generated class {done}/{total}");

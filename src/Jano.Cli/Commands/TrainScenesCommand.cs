@@ -28,6 +28,8 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
         public double Minutes { get; init; } = 60;
         [CommandOption("--max-steps <N>")][Description("Stop at this total step count.")]
         public int? MaxSteps { get; init; }
+        [CommandOption("--decay-steps <N>")][Description("Decay the learning rate linearly to zero over the last N steps before --max-steps.")][DefaultValue(0)]
+        public int DecaySteps { get; init; }
         [CommandOption("--batch <N>")][DefaultValue(8)]
         public int Batch { get; init; } = 8;
         [CommandOption("--lr <LR>")][DefaultValue(3e-4)]
@@ -86,6 +88,7 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
             CheckpointEvery = TimeSpan.FromMinutes(s.CheckpointMinutes),
             CompactCheckpoints = true,
             ResumeWarmupSteps = s.ResumeWarmup,
+            DecaySteps = s.DecaySteps,
         };
         using var model = new DitModel(SceneVideoModel.Dit);
         model.InitializeWeights(s.Seed, zeroOutput: true);

@@ -183,20 +183,32 @@ public sealed class EvalJob : IDisposable
                 var settings = perClass[c] with { Seed = seed };
                 using var scope = NewDisposeScope();
                 using var full = pipeline.Denoise(settings, conditions[c], none, cancel: cancel);
-                using var jano = pipeline.Denoise(settings, conditions[c], _jano, cancel: cancel);
                 using var fullOut = pipeline.Decode(full.Latent);
-                using var janoOut = pipeline.Decode(jano.Latent);
                 int index = c * k + i;
                 double hitFull = Classify(fullOut, clip, fullFeatures, index * frames, c);
                 if (background is not null) bgFull.Add(background.NearestBackgroundPsnr(clip, frames));   // `clip` holds full's frames
+                var fullFrames = FrameConverter.ToFrames(fullOut);
+                var fullRgb = FrameConverter.ToRgb(fullFrames);
+                var regions = fullRgb.Select(f => RegionQuality.ObjectRegion(f, _o.RegionThreshold, _o.RegionDilation)).ToArray();
+                double coverage = regions.Average(r => r.Count(b => b) / (double)r.Length);
+                if (_o.FullOnly)
+                {
+                    samples.Add(new EvalSampleResult
+                    {
+                        Class = c, Seed = seed, HitFull = hitFull, HitJano = double.NaN, Psnr = double.NaN, Ssim = double.NaN,
+                        PsnrRegion = double.NaN, SsimRegion = double.NaN, RegionCoverage = coverage,
+                        LatencyFull = full.LatencySeconds, LatencyJano = double.NaN, ComputedTokenFraction = double.NaN, LevelFractions = null,
+                    });
+                    if (i < pairsShown) row.AddRange(IsVideo ? fullFrames : [fullFrames[0]]);
+                    continue;
+                }
+                using var jano = pipeline.Denoise(settings, conditions[c], _jano, cancel: cancel);
+                using var janoOut = pipeline.Decode(jano.Latent);
                 double hitJano = Classify(janoOut, clip, janoFeatures, index * frames, c);
                 if (background is not null) bgJano.Add(background.NearestBackgroundPsnr(clip, frames));
-                var fullFrames = FrameConverter.ToFrames(fullOut);
                 var janoFrames = FrameConverter.ToFrames(janoOut);
-                var fullRgb = FrameConverter.ToRgb(fullFrames);
                 var janoRgb = FrameConverter.ToRgb(janoFrames);
                 var whole = ImageQuality.Compare(janoRgb, fullRgb);
-                var regions = fullRgb.Select(f => RegionQuality.ObjectRegion(f, _o.RegionThreshold, _o.RegionDilation)).ToArray();
                 var region = RegionQuality.Compare(janoRgb, fullRgb, regions);
                 var rep = jano.Accelerator;
                 samples.Add(new EvalSampleResult
@@ -209,7 +221,7 @@ public sealed class EvalJob : IDisposable
                     Ssim = whole.Ssim,
                     PsnrRegion = region.Psnr ?? (region.Identical ? ImageQuality.IdenticalFramePsnr : double.NaN),
                     SsimRegion = region.Ssim,
-                    RegionCoverage = regions.Average(r => r.Count(b => b) / (double)r.Length),
+                    RegionCoverage = coverage,
                     LatencyFull = full.LatencySeconds,
                     LatencyJano = jano.LatencySeconds,
                     ComputedTokenFraction = jano.ComputedTokenFraction,
@@ -230,7 +242,8 @@ public sealed class EvalJob : IDisposable
         }
 
         var files = new List<string>();
-        var captions = FashionMnistClasses.Names.Select(n => IsVideo ? $"{n}: full (left {frames}) | jano (right {frames})" : $"{n}: full | jano pairs").ToArray();
+        var captions = FashionMnistClasses.Names.Select(n => _o.FullOnly ? $"{n}: full compute"
+            : IsVideo ? $"{n}: full (left {frames}) | jano (right {frames})" : $"{n}: full | jano pairs").ToArray();
         PngWriter.Write(Path.Combine(_o.OutDir, "samples.png"), ImageGrid.Compose(gridRows, gap: 2, upscale: 2, captions));
         files.Add("samples.png");
         if (levelFigures.Count > 0)
@@ -263,7 +276,8 @@ public sealed class EvalJob : IDisposable
             Guidance = _settings.Guidance,
             Shift = _settings.Shift,
             SeedBase = SeedBase,
-            JanoOptions = _jano.Options.ToDictionary(kv => kv.Key, kv => kv.Value),
+            JanoOptions = _o.FullOnly ? [] : _jano.Options.ToDictionary(kv => kv.Key, kv => kv.Value),
+            FullOnly = _o.FullOnly,
             ClassAccuracyFull = samples.Average(s => s.HitFull),
             ClassAccuracyJano = samples.Average(s => s.HitJano),
             ClassAccuracyFullPerClass = perFull,
@@ -271,7 +285,7 @@ public sealed class EvalJob : IDisposable
             FrechetSetSize = total * frames,
             FeatureDim = dim,
             FrechetFull = FrechetDistance.Between(fullFeatures, realA, dim),
-            FrechetJano = FrechetDistance.Between(janoFeatures, realA, dim),
+            FrechetJano = _o.FullOnly ? double.NaN : FrechetDistance.Between(janoFeatures, realA, dim),
             FrechetFloor = FrechetDistance.Between(realB, realA, dim),
             Psnr = samples.Average(s => s.Psnr),
             Ssim = samples.Average(s => s.Ssim),
@@ -282,7 +296,7 @@ public sealed class EvalJob : IDisposable
             RegionDilation = _o.RegionDilation,
             LevelFractionsMean = levelNames.ToDictionary(n => n,
                 n => withLevels.Count == 0 ? double.NaN : withLevels.Average(s => s.LevelFractions!.GetValueOrDefault(n))),
-            AllThreeLevelsFraction = samples.Count(s => s.LevelFractions is { } lf && levelNames.All(n => lf.GetValueOrDefault(n) > 0)) / (double)samples.Count,
+            AllThreeLevelsFraction = _o.FullOnly ? double.NaN : samples.Count(s => s.LevelFractions is { } lf && levelNames.All(n => lf.GetValueOrDefault(n) > 0)) / (double)samples.Count,
             MeanSpeedup = samples.Average(s => s.LatencyFull / s.LatencyJano),
             MeanComputedTokenFraction = samples.Average(s => s.ComputedTokenFraction),
             MeanLatencyFull = samples.Average(s => s.LatencyFull),
@@ -291,7 +305,7 @@ public sealed class EvalJob : IDisposable
             Seconds = wall.Elapsed.TotalSeconds,
             Version = RuntimeSettings.Version,
             BackgroundPsnrFull = background is null ? null : bgFull.Average(),
-            BackgroundPsnrJano = background is null ? null : bgJano.Average(),
+            BackgroundPsnrJano = background is null || _o.FullOnly ? null : bgJano.Average(),
             BackgroundPsnrHeldOut = background?.HeldOutBackgroundPsnr(k, ReferenceSeed + 1),
             Samples = samples,
             Files = files,
@@ -355,16 +369,19 @@ public sealed class EvalJob : IDisposable
         sb.AppendLine(CultureInfo.InvariantCulture, $"- weights: {r.Weights}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- classifier: {r.Classifier} ({(r.IsVideo ? "ceiling" : "test acc")} over {r.ClassifierCheckFrames} real frames)");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- {r.SamplesPerClass} samples per class x {r.FramesPerSample} frame(s), {r.Steps} steps, guidance {F(r.Guidance, "G")}, shift {F(r.Shift, "G")}, seeds {r.SeedBase} + 1000·class + i, batch 1, {r.Threads} thread(s)");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- jano options: {string.Join(",", r.JanoOptions.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        sb.AppendLine(r.FullOnly ? "- jano: not run (full compute only)"
+            : string.Create(CultureInfo.InvariantCulture, $"- jano options: {string.Join(",", r.JanoOptions.Select(kv => $"{kv.Key}={kv.Value}"))}"));
         sb.AppendLine(CultureInfo.InvariantCulture, $"- object region: full output grey > {F(r.RegionThreshold, "G")} in [0, 1], dilated by {r.RegionDilation} px");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- mean latency full {F(r.MeanLatencyFull, "F3")} s, jano {F(r.MeanLatencyJano, "F3")} s; eval took {F(r.Seconds, "F0")} s");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- mean latency full {F(r.MeanLatencyFull, "F3")} s{(r.FullOnly ? "" : $", jano {F(r.MeanLatencyJano, "F3")} s")}; eval took {F(r.Seconds, "F0")} s");
         sb.AppendLine();
-        sb.AppendLine("| class | hit rate full | hit rate jano |");
-        sb.AppendLine("|---|---|---|");
+        sb.AppendLine(r.FullOnly ? "| class | hit rate full |" : "| class | hit rate full | hit rate jano |");
+        sb.AppendLine(r.FullOnly ? "|---|---|" : "|---|---|---|");
         for (int c = 0; c < r.ClassAccuracyFullPerClass.Length; c++)
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {FashionMnistClasses.Names[c]} | {F(r.ClassAccuracyFullPerClass[c])} | {F(r.ClassAccuracyJanoPerClass[c])} |");
+            sb.AppendLine(r.FullOnly
+                ? $"| {FashionMnistClasses.Names[c]} | {F(r.ClassAccuracyFullPerClass[c])} |"
+                : $"| {FashionMnistClasses.Names[c]} | {F(r.ClassAccuracyFullPerClass[c])} | {F(r.ClassAccuracyJanoPerClass[c])} |");
         sb.AppendLine();
-        sb.AppendLine("Figures: samples.png (one row per class, full vs jano), levels.png (jano token levels: blue static, amber moderate, red active).");
+        sb.AppendLine(r.FullOnly ? "Figures: samples.png (one row per class, full compute)." : "Figures: samples.png (one row per class, full vs jano), levels.png (jano token levels: blue static, amber moderate, red active).");
         sb.AppendLine("Definitions: docs/eval.md.");
         return sb.ToString();
     }

@@ -14,6 +14,9 @@ public sealed record EvalOptions
     public double? Guidance { get; init; }
     /// <summary>Sampling shift; default the model's.</summary>
     public double? Shift { get; init; }
+    /// <summary>Generate with full compute only (no Jano run): how a sweep fixes steps, shift and guidance on full-compute
+    /// quality before any accelerator runs on a model. Jano's figures are then NaN and its lines say "not run".</summary>
+    public bool FullOnly { get; init; }
     /// <summary>Intra-op threads; null keeps libtorch's default.</summary>
     public int? Threads { get; init; }
     public required string OutDir { get; init; }

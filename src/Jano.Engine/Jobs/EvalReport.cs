@@ -22,6 +22,8 @@ public sealed class EvalReport
     /// <summary>Seed of sample i of class c: <c>SeedBase + 1000·c + i</c>.</summary>
     public required long SeedBase { get; init; }
     public required Dictionary<string, string> JanoOptions { get; init; }
+    /// <summary>Full compute only (<see cref="EvalOptions.FullOnly"/>): every Jano figure is NaN (or null) and not printed.</summary>
+    public bool FullOnly { get; init; }
 
     /// <summary>Fraction of generated frames classified as the prompted class, full compute.</summary>
     public required double ClassAccuracyFull { get; init; }
@@ -73,6 +75,17 @@ public sealed class EvalReport
     {
         string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
         var levels = LevelFractionsMean;
+        if (FullOnly)
+            return
+            [
+                IsVideo ? $"frame classifier ceiling {F(ClassifierAccuracy, "F2")}" : $"classifier test acc {F(ClassifierAccuracy, "F2")}",
+                $"class accuracy full={F(ClassAccuracyFull, "F2")} jano=not run",
+                $"frechet distance ({FeatureDim}-d classifier features, {FrechetSetSize} frames per set): full={F(FrechetFull, "F3")} floor={F(FrechetFloor, "F3")} (ratio {F(FrechetFull / FrechetFloor, "F2")})",
+                .. BackgroundPsnrFull is { } b
+                    ? new[] { $"background: nearest training background psnr full={F(b, "F2")} dB (real held-out clips {F(BackgroundPsnrHeldOut ?? double.NaN, "F2")} dB)" }
+                    : [],
+                "jano: not run (--full-only)",
+            ];
         return
         [
             IsVideo ? $"frame classifier ceiling {F(ClassifierAccuracy, "F2")}" : $"classifier test acc {F(ClassifierAccuracy, "F2")}",

@@ -90,6 +90,33 @@ public sealed class EvalJobTests : IDisposable
     }
 
     [Fact]
+    public void FullOnlyRunsNoJanoAndMatchesTheFullFiguresOfAJanoRun()
+    {
+        if (!EvalClassifierTests.DatasetInstalled) return;
+        var catalog = new ModelCatalog(Path.Combine(_root, "assets"));
+        EvalReport both, fullOnly;
+        using (var job = EvalJob.Prepare(Tiny(Path.Combine(_root, "both")), catalog)) both = job.Run();
+        var outDir = Path.Combine(_root, "full");
+        using (var job = EvalJob.Prepare(Tiny(outDir) with { FullOnly = true }, catalog)) fullOnly = job.Run();
+
+        Assert.True(fullOnly.FullOnly);
+        Assert.Equal(both.ClassAccuracyFull, fullOnly.ClassAccuracyFull);
+        Assert.Equal(both.FrechetFull, fullOnly.FrechetFull);
+        Assert.Equal(both.Samples.Select(x => x.HitFull), fullOnly.Samples.Select(x => x.HitFull));
+        Assert.All(fullOnly.Samples, x => Assert.True(double.IsNaN(x.HitJano) && double.IsNaN(x.LatencyJano) && x.LevelFractions is null));
+        Assert.True(double.IsNaN(fullOnly.ClassAccuracyJano) && double.IsNaN(fullOnly.FrechetJano) && double.IsNaN(fullOnly.MeanSpeedup));
+        Assert.Empty(fullOnly.JanoOptions);
+
+        var lines = fullOnly.SummaryLines();
+        Assert.Equal($"class accuracy full={fullOnly.ClassAccuracyFull:F2} jano=not run", lines.First(l => l.Contains("accuracy")));
+        Assert.DoesNotContain(lines, l => l.Contains("NaN", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(outDir, "levels.png")));
+        Assert.DoesNotContain("NaN", File.ReadAllText(Path.Combine(outDir, "eval.md")), StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "eval.json")));
+        Assert.True(doc.RootElement.GetProperty("FullOnly").GetBoolean());
+    }
+
+    [Fact]
     public void BadInputIsAUsageException()
     {
         var outDir = Path.Combine(_root, "out-bad");

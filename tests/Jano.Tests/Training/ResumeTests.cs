@@ -1,3 +1,4 @@
+using Jano.Core;
 using Jano.Core.Weights;
 using Jano.Models.Dit;
 using Jano.Models.FrameAutoencoder;
@@ -184,5 +185,20 @@ public class ResumeTests
         Assert.Equal(1f, after[2]);
         opt.RestartMoments();
         Assert.Equal(0, opt.MomentSteps);
+    }
+
+    [Fact]
+    public void DecayStepsRampTheRateLinearlyToZeroAtMaxSteps()
+    {
+        var options = new TrainOptions { LearningRate = 1e-3, WarmupSteps = 1, MaxSteps = 100, DecaySteps = 40 };
+        using var model = TestModels.TinyDit(7);
+        using var trainer = new FlowTrainer(model, new NoiseSource(), options);
+        Assert.Equal(1e-3, trainer.LearningRate(10), 12);
+        Assert.Equal(1e-3, trainer.LearningRate(60), 12);
+        Assert.Equal(1e-3 * 30 / 40, trainer.LearningRate(70), 12);
+        Assert.Equal(1e-3 / 40, trainer.LearningRate(99), 12);
+        Assert.Equal(0, trainer.LearningRate(100), 12);
+        Assert.Throws<UsageException>(() => new TrainOptions { DecaySteps = 10 }.Validate());
+        Assert.Throws<UsageException>(() => new TrainOptions { DecaySteps = -1, MaxSteps = 5 }.Validate());
     }
 }
