@@ -2,7 +2,7 @@
 # The packages as a consumer sees them: packs every Jano package (from the Release build) into a local folder feed
 # under a unique version, copies samples/Jano.Sample to an empty folder outside the repository, restores the Jano
 # packages from that feed (their dependencies from the configured NuGet sources), builds, runs the sample with no
-# arguments and checks the file it writes: a PNG whose bytes equal `jano generate`'s output.png for the same request
+# arguments and checks the file it writes: a PNG whose bytes equal `jano generate --model fmnist-video`'s output.png for the same request
 # (so the package carried the trained model and the same engine), made with the model from the assets package.
 #   scripts/sample-check.sh        (after `dotnet build Jano.slnx -c Release`; scripts/test.sh runs it)
 # Prints "sample: ..." lines and ends with "sample: ok" (exit 0) or "sample: FAILED: reason" (exit 1).
@@ -75,7 +75,7 @@ grep -q "weights $app/assets/models/fmnist-video/model.safetensors" "$work/run.o
 # 4. the same request through the CLI of this checkout
 cli="$root/src/Jano.Cli/bin/Release/net10.0/jano.dll"
 [ -f "$cli" ] || fail "no Release build of the CLI at $cli"
-dotnet "$cli" generate --prompt sneaker --accel jano --out "$work/cli" </dev/null >>"$log" 2>&1 || fail "jano generate failed (TestResults/sample.log)"
+dotnet "$cli" generate --model fmnist-video --prompt sneaker --accel jano --out "$work/cli" </dev/null >>"$log" 2>&1 || fail "jano generate failed (TestResults/sample.log)"
 cmp -s "$png" "$work/cli/output.png" || fail "sneaker.png differs from jano generate's output.png for the same request"
 echo "sample: sneaker.png ($(stat -c %s "$png") bytes) equals jano generate --prompt sneaker --accel jano's output.png"
 echo "sample: ok"

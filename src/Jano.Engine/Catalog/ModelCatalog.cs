@@ -27,7 +27,7 @@ public sealed class ModelCatalog
     /// <summary>Folder holding <c>models/NAME/model.safetensors</c> and <c>classifiers/</c>.</summary>
     public string AssetsRoot { get; }
 
-    public const string DefaultModel = "fmnist-video";
+    public const string DefaultModel = "scenes-video";
 
     /// <summary>Every catalog entry, in listing order.</summary>
     public static IReadOnlyList<ModelEntry> Entries { get; } =

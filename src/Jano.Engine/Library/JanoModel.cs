@@ -48,7 +48,7 @@ public sealed class JanoModel : IDisposable
         };
     }
 
-    /// <summary>The catalog's default model (<c>fmnist-video</c>).</summary>
+    /// <summary>The catalog's default model (<c>scenes-video</c>).</summary>
     public const string DefaultModel = ModelCatalog.DefaultModel;
 
     /// <summary>Loads a catalog model by name (<see cref="CatalogNames"/>), or a Wan2.1-T2V checkpoint folder (official or
