@@ -22,7 +22,7 @@ out="$1"; mkdir -p "$out"
 printf 'steps\tguidance\tshift\tclass_acc\tfrechet\tfloor\tfrechet_over_floor\tbackground_psnr\tbackground_heldout\tseconds\n' >"$out/sweep.tsv"
 for n in $steps; do for g in $guidance; do for s in $shifts; do
   dir="$out/n$n-g$g-s$s"
-  $cli eval --model "$model" --full-only --samples "$samples" --steps "$n" --guidance "$g" --shift "$s" --threads "$threads" --out "$dir" >"$dir.log" 2>&1 \
+  $cli eval --model "$model" --full-only --samples "$samples" --ceiling-clips 10 --steps "$n" --guidance "$g" --shift "$s" --threads "$threads" --out "$dir" >"$dir.log" 2>&1 \
     || { echo "eval-sweep.sh: eval failed for steps $n guidance $g shift $s (see $dir.log)" >&2; exit 1; }
   python3 - "$dir/eval.json" >>"$out/sweep.tsv" <<'PY'
 import json, sys

@@ -23,6 +23,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public double? Shift { get; init; }
         [CommandOption("--full-only")][Description("Full compute only, no Jano run: for fixing a model's steps, shift and guidance before any accelerator runs on it.")]
         public bool FullOnly { get; init; }
+        [CommandOption("--ceiling-clips <N>")][Description("Video models: real held-out clips per class on which the frame classifier's ceiling is measured.")][DefaultValue(100)]
+        public int CeilingClips { get; init; } = 100;
         [CommandOption("--threads <N>")][Description("Intra-op CPU threads.")]
         public int? Threads { get; init; }
         [CommandOption("--out <DIR>")][Description("Output folder (default: out/eval-MODEL).")]
@@ -49,6 +51,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             DataDirectory = s.Data,
             ClassifierPath = s.Classifier,
             FullOnly = s.FullOnly,
+            CeilingClipsPerClass = s.CeilingClips,
         };
         using var job = EvalJob.Prepare(options, catalog);
         AnsiConsole.MarkupLine($"eval [bold]{Markup.Escape(entry.Name)}[/] ({Markup.Escape(job.Pipeline.WeightsSource)}): {job.SamplesPerClass} per class, " +

@@ -87,7 +87,7 @@ public sealed class EvalJob : IDisposable
         if (entry.Defaults.Frames == 1 && samples > 500) throw new UsageException($"--samples ({samples}) must be at most 500 for images (the test split has 1000 per class, two disjoint real sets are drawn)");
         if (o.Steps is < 1) throw new UsageException($"--steps ({o.Steps}) must be at least 1");
         if (o.ClassifierCheckImages is < 1) throw new UsageException($"classifier check images ({o.ClassifierCheckImages}) must be at least 1");
-        if (o.CeilingClipsPerClass < 1) throw new UsageException($"ceiling clips per class ({o.CeilingClipsPerClass}) must be at least 1");
+        if (o.CeilingClipsPerClass < 1) throw new UsageException($"--ceiling-clips ({o.CeilingClipsPerClass}) must be at least 1");
         if (!(o.RegionThreshold is >= 0 and < 1)) throw new UsageException($"region threshold ({o.RegionThreshold}) must be in [0, 1)");
         if (o.RegionDilation < 0) throw new UsageException($"region dilation ({o.RegionDilation}) must not be negative");
         var classifierPath = o.ClassifierPath ?? entry.ClassifierPath!;
@@ -106,7 +106,7 @@ public sealed class EvalJob : IDisposable
             if (settings.Height != classifier.Side || settings.Width != classifier.Side || pipeline.OutputChannels != classifier.Channels)
                 throw new UsageException($"model '{entry.Name}' does not make {classifier.Side}x{classifier.Side} frames of {classifier.Channels} channel(s); " +
                                          $"the eval classifier {classifierPath} cannot judge it");
-            pipeline.CheckAccelerator(settings, jano);
+            if (!o.FullOnly) pipeline.CheckAccelerator(settings, jano);   // a full-only sweep runs no Jano, at any step count
             RuntimeSettings.EnsureWritableDirectory(o.OutDir);
             int threads = RuntimeSettings.ApplyThreads(o.Threads);
             var real = (entry.Classifier ?? new EvalClassifier("", samples)).RealFrames(o.DataDirectory, settings.Frames);

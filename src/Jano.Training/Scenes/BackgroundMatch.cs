@@ -27,7 +27,9 @@ public sealed class BackgroundMatch : IDisposable
         var all = new float[(long)split.BackgroundCount * plane];
         for (int k = 0; k < split.BackgroundCount; k++)
             SceneBackground.Render(split.FirstBackgroundSeed + k, side).CopyTo(all.AsSpan(k * plane, plane));
-        _backgrounds = torch.tensor(all, [split.BackgroundCount, 3, side * side]);   // SceneBackground renders in [0, 1]
+        // Owned by this object, not by whatever dispose scope is open when it is made (eval makes it lazily inside a
+        // per-sample scope, which disposed it after the first sample).
+        _backgrounds = torch.tensor(all, [split.BackgroundCount, 3, side * side]).DetachFromDisposeScope();   // SceneBackground renders in [0, 1]
     }
 
     /// <summary>Nearest-background PSNR (dB) of a clip, frames [T, 3, S, S] row-major in [-1, 1] (values are clamped).</summary>

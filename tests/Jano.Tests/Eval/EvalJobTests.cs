@@ -117,6 +117,30 @@ public sealed class EvalJobTests : IDisposable
     }
 
     [Fact]
+    public void ScenesModelEvaluatesEverySampleWithItsBackgroundMeasure()
+    {
+        // The scenes model: latent DiT (seeded random weights here) decoded by the shipped frame autoencoder, RGB 64x64
+        // frames, a background reference built lazily during the first sample and used by every later one.
+        if (!EvalClassifierTests.DatasetInstalled) return;
+        var assets = Path.Combine(_root, "assets");
+        var ae = Path.Combine(assets, "models", "scenes-video", "autoencoder");
+        Directory.CreateDirectory(ae);
+        foreach (var f in new[] { "model.safetensors", "config.json" })
+            File.Copy(Path.Combine(EvalClassifierTests.RepoRoot, "assets", "models", "scenes-video", "autoencoder", f), Path.Combine(ae, f));
+        torch.manual_seed(22);
+        using (var clf = new FrameClassifier(3, 64)) clf.Save(Path.Combine(assets, "classifiers", "scenes-video-frames.safetensors"));
+        var outDir = Path.Combine(_root, "scenes");
+        using var job = EvalJob.Prepare(new EvalOptions
+        {
+            Model = "scenes-video", Samples = 1, Steps = 2, OutDir = outDir, FullOnly = true, CeilingClipsPerClass = 1,
+        }, new ModelCatalog(assets));
+        var report = job.Run();
+        Assert.Equal(10, report.Samples.Count);
+        Assert.True(report.BackgroundPsnrFull is > 0 and < 100, $"{report.BackgroundPsnrFull}");
+        Assert.True(File.Exists(Path.Combine(outDir, "samples.png")));
+    }
+
+    [Fact]
     public void BadInputIsAUsageException()
     {
         var outDir = Path.Combine(_root, "out-bad");

@@ -42,6 +42,7 @@ public sealed class HostileOptionTests : IDisposable
         ("shift negative", [.. G.Split(' '), "--shift", "-1"], 2, ["--shift (-1) must be positive"]),
         ("eval guidance below 1", ["eval", "--model", "fmnist-image", "--guidance", "0.5", "--out", "{out}"], 2, ["--guidance (0.5) must be at least 1"]),
         ("eval shift zero", ["eval", "--model", "fmnist-image", "--shift", "0", "--out", "{out}"], 2, ["--shift (0) must be positive"]),
+        ("eval ceiling clips zero", ["eval", "--model", "fmnist-video", "--ceiling-clips", "0", "--out", "{out}"], 2, ["--ceiling-clips (0) must be at least 1"]),
         ("size 100000x100000", [.. G.Split(' '), "--size", "100000x100000"], 2, ["--size 100000x100000 is out of range", "between 1 and 8192"]),
         ("size overflowing int", [.. G.Split(' '), "--size", "4294967328x32"], 2, ["invalid --size '4294967328x32'"]),
         ("size 0x0", [.. G.Split(' '), "--size", "0x0"], 2, ["invalid --size '0x0'"]),

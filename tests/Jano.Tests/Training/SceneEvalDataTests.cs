@@ -82,4 +82,18 @@ public class SceneEvalDataTests
         Assert.True(seen > 40, $"a clip on a training background scores {seen:F1} dB");
         Assert.True(unseen < seen - 10, $"unseen background {unseen:F1} dB vs seen {seen:F1} dB");
     }
+
+    [Fact]
+    public void BackgroundsMadeInsideADisposeScopeOutliveIt()
+    {
+        // eval makes the match lazily inside a per-sample dispose scope and uses it for every later sample
+        var items = TrainingTestData.TinyItems();
+        BackgroundMatch match;
+        using (torch.NewDisposeScope()) match = new BackgroundMatch(SmallTrain, 64);
+        using (match)
+        {
+            var train = SceneFrames.FromClips(new SceneSource(items, SmallTrain, frames: 3), 1, 5);
+            Assert.True(match.NearestPsnr(train.Pixels.AsSpan(0, 3 * train.Plane), 3) > 40);
+        }
+    }
 }
