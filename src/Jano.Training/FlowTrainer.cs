@@ -261,6 +261,42 @@ public sealed class FlowTrainer : IDisposable
         _resumeStep = Step;
     }
 
+    /// <summary>Continues from exported weights (<see cref="ExportEma"/>'s file, what ships): they become both the weights
+    /// and the EMA, the optimizer moments restart under the resume warm-up, and the step, times and loss EMA come from
+    /// the file's metadata when it has them (from 0 otherwise). How a fresh clone resumes without a committed checkpoint.</summary>
+    public void LoadExported(string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        using var _ = torch.no_grad();
+        foreach (var (name, p, m, v, ema, _) in _state)
+        {
+            file.ReadInto(name, p);
+            ema.copy_(p);
+            m.zero_();
+            v.zero_();
+        }
+        var meta = file.Metadata;
+        double Get(string key) => meta.TryGetValue(key, out var x) ? double.Parse(x, CultureInfo.InvariantCulture) : 0;
+        Step = meta.TryGetValue("step", out var st) ? int.Parse(st, CultureInfo.InvariantCulture) : 0;
+        WallSeconds = Get("wall_s");
+        ElapsedSeconds = meta.ContainsKey("elapsed_s") ? Get("elapsed_s") : WallSeconds;
+        CpuSeconds = Get("cpu_s");
+        LossEma = Get("loss_ema");
+        _momentOrigin = Step;
+        _resumeStep = Step;
+    }
+
+    /// <summary>Step, times and loss EMA as metadata of an exported file, so that <see cref="LoadExported"/> can continue the
+    /// count.</summary>
+    public Dictionary<string, string> ProgressMetadata() => new()
+    {
+        ["step"] = Step.ToString(CultureInfo.InvariantCulture),
+        ["elapsed_s"] = ElapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
+        ["wall_s"] = WallSeconds.ToString("R", CultureInfo.InvariantCulture),
+        ["cpu_s"] = CpuSeconds.ToString("R", CultureInfo.InvariantCulture),
+        ["loss_ema"] = LossEma.ToString("R", CultureInfo.InvariantCulture),
+    };
+
     /// <summary>Writes the EMA weights under the model's own state_dict keys (what ships).</summary>
     public void ExportEma(string path, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using Jano.Core;
 using Jano.Core.IO;
 using Jano.Core.Weights;
 using Jano.Engine.Catalog;
@@ -40,6 +41,8 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
         public double CheckpointMinutes { get; init; } = 10;
         [CommandOption("--resume")][Description("Continue from the run folder's compact checkpoint.")]
         public bool Resume { get; init; }
+        [CommandOption("--init <FILE>")][Description("Start from exported weights (the shipped model.safetensors: weights and EMA both, step and times from its metadata) instead of --resume.")]
+        public string? Init { get; init; }
         [CommandOption("--preview <PNG>")][Description("After training, write a grid of EMA samples (one row per class) here.")]
         public string? Preview { get; init; }
         [CommandOption("--preview-steps <N>")][DefaultValue(30)]
@@ -95,10 +98,13 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
         using var trainer = new FlowTrainer(model, source, options);
         var checkpoint = Path.Combine(s.Out!, "checkpoint.safetensors");
         var lossLog = Path.Combine(s.Out!, "loss.csv");
-        if (s.Resume)
+        if (s.Resume && s.Init is not null) throw new UsageException("--resume and --init exclude each other");
+        if (s.Init is not null && !File.Exists(s.Init)) throw new UsageException($"--init: no file {s.Init}");
+        if (s.Resume || s.Init is not null)
         {
-            if (!File.Exists(checkpoint)) throw new ArgumentException($"--resume: no checkpoint at {checkpoint}");
-            trainer.LoadCompact(checkpoint);
+            if (s.Init is not null) trainer.LoadExported(s.Init);
+            else if (!File.Exists(checkpoint)) throw new ArgumentException($"--resume: no checkpoint at {checkpoint}");
+            else trainer.LoadCompact(checkpoint);
             var resumes = Path.Combine(s.Out!, "resumes.csv");
             if (s.Minutes > 0) // a run that only evaluates, previews or exports is not a resume of training
             {
@@ -143,14 +149,12 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
         {
             var dir = Path.GetDirectoryName(Path.GetFullPath(s.Export))!;
             Directory.CreateDirectory(dir);
-            trainer.ExportEma(s.Export, new Dictionary<string, string>
-            {
-                ["model"] = "scenes-video",
-                ["step"] = trainer.Step.ToString(CultureInfo.InvariantCulture),
-                ["train_minutes"] = F(trainer.WallSeconds / 60, "F1"),
-                ["config"] = JsonSerializer.Serialize(SceneVideoModel.Dit),
-                ["weights"] = "ema",
-            });
+            var metadata = trainer.ProgressMetadata();
+            metadata["model"] = "scenes-video";
+            metadata["train_minutes"] = F(trainer.WallSeconds / 60, "F1");
+            metadata["config"] = JsonSerializer.Serialize(SceneVideoModel.Dit);
+            metadata["weights"] = "ema";
+            trainer.ExportEma(s.Export, metadata);
             AtomicFile.WriteAllText(Path.Combine(dir, "config.json"), JsonSerializer.Serialize(SceneVideoModel.Dit, ReportJson.Options));
             AnsiConsole.MarkupLine($"exported EMA weights to {Markup.Escape(s.Export)}");
         }

@@ -201,4 +201,39 @@ public class ResumeTests
         Assert.Throws<UsageException>(() => new TrainOptions { DecaySteps = 10 }.Validate());
         Assert.Throws<UsageException>(() => new TrainOptions { DecaySteps = -1, MaxSteps = 5 }.Validate());
     }
+
+    [Fact]
+    public void ExportedWeightsContinueTheStepCountAsWeightsAndEma()
+    {
+        var options = new TrainOptions { BatchSize = 2, LearningRate = 1e-3, WarmupSteps = 1, MaxSteps = 3, CompactCheckpoints = true, ResumeWarmupSteps = 4 };
+        var path = Path.Combine(Path.GetTempPath(), "jano-export-resume-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        var ckpt = path + ".ckpt";
+        try
+        {
+            using var model = TestModels.TinyDit(7);
+            using var trainer = new FlowTrainer(model, new NoiseSource(), options);
+            trainer.Train(ckpt);
+            trainer.ExportEma(path, trainer.ProgressMetadata());
+
+            using var fresh = TestModels.TinyDit(99);
+            using var resumed = new FlowTrainer(fresh, new NoiseSource(), options with { MaxSteps = 5 });
+            resumed.LoadExported(path);
+            Assert.Equal(3, resumed.Step);
+            Assert.Equal(trainer.LossEma, resumed.LossEma);
+            Assert.Equal(trainer.CpuSeconds, resumed.CpuSeconds);
+            using (var file = SafetensorsFile.Open(path))
+                foreach (var (name, p) in fresh.named_parameters())
+                {
+                    using var shipped = file.Read(name);
+                    Assert.True(TestModels.BitEqual(shipped, p), name);
+                }
+            Assert.Equal(1e-3 / 4, resumed.LearningRate(3), 12);   // the resume warm-up restarts at the stored step
+            Assert.Equal(2, resumed.Train(ckpt));                    // and training continues to MaxSteps
+            Assert.Equal(5, resumed.Step);
+        }
+        finally
+        {
+            foreach (var p in new[] { path, ckpt }) if (File.Exists(p)) File.Delete(p);
+        }
+    }
 }
