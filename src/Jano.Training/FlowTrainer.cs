@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Jano.Core;
 using Jano.Core.Acceleration;
 using Jano.Core.IO;
 using Jano.Core.Weights;
@@ -225,17 +226,11 @@ public sealed class FlowTrainer : IDisposable
             tensors.Add(new("model." + name, p.detach()));
             tensors.Add(new("ema." + name, ema));
         }
-        SafetensorsWriter.Save(path, tensors, new Dictionary<string, string>
-        {
-            ["format"] = "compact",
-            ["step"] = Step.ToString(CultureInfo.InvariantCulture),
-            ["elapsed_s"] = ElapsedSeconds.ToString("R", CultureInfo.InvariantCulture),
-            ["wall_s"] = WallSeconds.ToString("R", CultureInfo.InvariantCulture),
-            ["cpu_s"] = CpuSeconds.ToString("R", CultureInfo.InvariantCulture),
-            ["loss_ema"] = LossEma.ToString("R", CultureInfo.InvariantCulture),
-            ["config"] = JsonSerializer.Serialize(_model.Config),
-            ["options"] = JsonSerializer.Serialize(_o with { MaxTime = TimeSpan.Zero, CheckpointEvery = TimeSpan.Zero }),
-        });
+        var metadata = ProgressMetadata();
+        metadata["format"] = "compact";
+        metadata["config"] = JsonSerializer.Serialize(_model.Config);
+        metadata["options"] = JsonSerializer.Serialize(_o with { MaxTime = TimeSpan.Zero, CheckpointEvery = TimeSpan.Zero });
+        SafetensorsWriter.Save(path, tensors, metadata);
     }
 
     /// <summary>Restores a compact checkpoint written by <see cref="SaveCompact"/> (strict): weights and EMA exactly, the
@@ -251,14 +246,7 @@ public sealed class FlowTrainer : IDisposable
             m.zero_();
             v.zero_();
         }
-        var meta = file.Metadata;
-        Step = int.Parse(meta["step"], CultureInfo.InvariantCulture);
-        ElapsedSeconds = double.Parse(meta["elapsed_s"], CultureInfo.InvariantCulture);
-        WallSeconds = meta.TryGetValue("wall_s", out var w) ? double.Parse(w, CultureInfo.InvariantCulture) : ElapsedSeconds;
-        CpuSeconds = meta.TryGetValue("cpu_s", out var c) ? double.Parse(c, CultureInfo.InvariantCulture) : 0;
-        LossEma = double.Parse(meta["loss_ema"], CultureInfo.InvariantCulture);
-        _momentOrigin = Step;
-        _resumeStep = Step;
+        RestoreProgress(file.Metadata, path, checkpoint: true);
     }
 
     /// <summary>Continues from exported weights (<see cref="ExportEma"/>'s file, what ships): they become both the weights
@@ -275,13 +263,39 @@ public sealed class FlowTrainer : IDisposable
             m.zero_();
             v.zero_();
         }
-        var meta = file.Metadata;
-        double Get(string key) => meta.TryGetValue(key, out var x) ? double.Parse(x, CultureInfo.InvariantCulture) : 0;
-        Step = meta.TryGetValue("step", out var st) ? int.Parse(st, CultureInfo.InvariantCulture) : 0;
-        WallSeconds = Get("wall_s");
-        ElapsedSeconds = meta.ContainsKey("elapsed_s") ? Get("elapsed_s") : WallSeconds;
-        CpuSeconds = Get("cpu_s");
-        LossEma = Get("loss_ema");
+        RestoreProgress(file.Metadata, path, checkpoint: false);
+    }
+
+    // Step, times and loss EMA from a file's metadata (ProgressMetadata's keys), and the restart of the moments' count and
+    // the resume warm-up there. A checkpoint must carry step, elapsed_s and loss_ema; exported weights may lack any key
+    // (read as 0). A value that is not a non-negative number is refused, naming the file and the key.
+    private void RestoreProgress(IReadOnlyDictionary<string, string> meta, string path, bool checkpoint)
+    {
+        double Value(string key, double? missing)
+        {
+            if (!meta.TryGetValue(key, out var text))
+                return missing ?? throw new InvalidDataException($"{path}: its metadata has no '{key}'");
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v >= 0
+                ? v
+                : throw new InvalidDataException($"{path}: metadata '{key}' is not a non-negative number: {ErrorText.Quote(text)}");
+        }
+        double? required = checkpoint ? null : 0;
+        double step = Value("step", required);
+        if (step != Math.Floor(step) || step > int.MaxValue)
+            throw new InvalidDataException($"{path}: metadata 'step' is not a step count: {ErrorText.Quote(meta["step"])}");
+        Step = (int)step;
+        if (checkpoint)
+        {
+            ElapsedSeconds = Value("elapsed_s", null);
+            WallSeconds = Value("wall_s", ElapsedSeconds);
+        }
+        else
+        {
+            WallSeconds = Value("wall_s", 0);
+            ElapsedSeconds = Value("elapsed_s", WallSeconds);
+        }
+        CpuSeconds = Value("cpu_s", 0);
+        LossEma = Value("loss_ema", required);
         _momentOrigin = Step;
         _resumeStep = Step;
     }

@@ -68,6 +68,10 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
             if (Out is null) return ValidationResult.Error("--out is required");
             if (!(Minutes >= 0)) return ValidationResult.Error("--minutes must not be negative");
             if (PreviewSteps < 1) return ValidationResult.Error("--preview-steps must be at least 1");
+            if (DecaySteps < 0) return ValidationResult.Error("--decay-steps must not be negative");
+            if (DecaySteps > 0 && MaxSteps is null) return ValidationResult.Error("--decay-steps needs --max-steps");
+            if (Resume && Init is not null) return ValidationResult.Error("--resume and --init exclude each other");
+            if (Init is not null && !File.Exists(Init)) return ValidationResult.Error($"--init: no file {ErrorText.Quote(Init)}");
             return ValidationResult.Success();
         }
     }
@@ -98,8 +102,6 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
         using var trainer = new FlowTrainer(model, source, options);
         var checkpoint = Path.Combine(s.Out!, "checkpoint.safetensors");
         var lossLog = Path.Combine(s.Out!, "loss.csv");
-        if (s.Resume && s.Init is not null) throw new UsageException("--resume and --init exclude each other");
-        if (s.Init is not null && !File.Exists(s.Init)) throw new UsageException($"--init: no file {s.Init}");
         if (s.Resume || s.Init is not null)
         {
             if (s.Init is not null) trainer.LoadExported(s.Init);

@@ -75,29 +75,29 @@ public sealed class EvalReport
     {
         string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
         var levels = LevelFractionsMean;
+        string classifier = IsVideo ? $"frame classifier ceiling {F(ClassifierAccuracy, "F2")}" : $"classifier test acc {F(ClassifierAccuracy, "F2")}";
+        string[] background = BackgroundPsnrFull is { } bf
+            ? [$"background: nearest training background psnr full={F(bf, "F2")}{(FullOnly ? "" : $" jano={F(BackgroundPsnrJano ?? double.NaN, "F2")}")} dB (real held-out clips {F(BackgroundPsnrHeldOut ?? double.NaN, "F2")} dB)"]
+            : [];
         if (FullOnly)
             return
             [
-                IsVideo ? $"frame classifier ceiling {F(ClassifierAccuracy, "F2")}" : $"classifier test acc {F(ClassifierAccuracy, "F2")}",
+                classifier,
                 $"class accuracy full={F(ClassAccuracyFull, "F2")} jano=not run",
                 $"frechet distance ({FeatureDim}-d classifier features, {FrechetSetSize} frames per set): full={F(FrechetFull, "F3")} floor={F(FrechetFloor, "F3")} (ratio {F(FrechetFull / FrechetFloor, "F2")})",
-                .. BackgroundPsnrFull is { } b
-                    ? new[] { $"background: nearest training background psnr full={F(b, "F2")} dB (real held-out clips {F(BackgroundPsnrHeldOut ?? double.NaN, "F2")} dB)" }
-                    : [],
+                .. background,
                 "jano: not run (--full-only)",
             ];
         return
         [
-            IsVideo ? $"frame classifier ceiling {F(ClassifierAccuracy, "F2")}" : $"classifier test acc {F(ClassifierAccuracy, "F2")}",
+            classifier,
             $"class accuracy full={F(ClassAccuracyFull, "F2")} jano={F(ClassAccuracyJano, "F2")}",
             $"frechet distance ({FeatureDim}-d classifier features, {FrechetSetSize} frames per set): full={F(FrechetFull, "F3")} jano={F(FrechetJano, "F3")} floor={F(FrechetFloor, "F3")}",
             $"jano vs full, whole frame: psnr={F(Psnr, "F2")} dB ssim={F(Ssim, "F4")}",
             $"jano vs full, object region: psnr={F(PsnrRegion, "F2")} dB ssim={F(SsimRegion, "F4")} (region = {F(100 * RegionCoverage, "F0")}% of pixels)",
             $"levels static/moderate/active: {F(levels.GetValueOrDefault("static"), "F2")}/{F(levels.GetValueOrDefault("moderate"), "F2")}/{F(levels.GetValueOrDefault("active"), "F2")}; all three levels in {F(AllThreeLevelsFraction, "F2")} of samples",
             $"jano speedup {F(MeanSpeedup, "F2")}x (mean over samples), computed token fraction {F(MeanComputedTokenFraction, "F3")}",
-            .. BackgroundPsnrFull is { } bf
-                ? new[] { $"background: nearest training background psnr full={F(bf, "F2")} jano={F(BackgroundPsnrJano ?? double.NaN, "F2")} dB (real held-out clips {F(BackgroundPsnrHeldOut ?? double.NaN, "F2")} dB)" }
-                : [],
+            .. background,
         ];
     }
 }

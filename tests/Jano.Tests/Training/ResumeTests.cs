@@ -236,4 +236,29 @@ public class ResumeTests
             foreach (var p in new[] { path, ckpt }) if (File.Exists(p)) File.Delete(p);
         }
     }
+
+    [Fact]
+    public void ExportedWeightsWithMalformedProgressAreRefusedNamingFileAndKey()
+    {
+        var options = new TrainOptions { BatchSize = 2, LearningRate = 1e-3, WarmupSteps = 1, MaxSteps = 1, CompactCheckpoints = true };
+        var path = Path.Combine(Path.GetTempPath(), "jano-export-bad-" + Guid.NewGuid().ToString("N") + ".safetensors");
+        try
+        {
+            using var model = TestModels.TinyDit(7);
+            using var trainer = new FlowTrainer(model, new NoiseSource(), options);
+            foreach (var (key, value) in new[] { ("step", "abc"), ("step", "2.5"), ("cpu_s", "-1"), ("loss_ema", "NaN") })
+            {
+                trainer.ExportEma(path, new Dictionary<string, string> { [key] = value });
+                using var fresh = TestModels.TinyDit(9);
+                using var resumed = new FlowTrainer(fresh, new NoiseSource(), options);
+                var e = Assert.Throws<InvalidDataException>(() => resumed.LoadExported(path));
+                Assert.Contains(path, e.Message, StringComparison.Ordinal);
+                Assert.Contains($"'{key}'", e.Message, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            if (File.Exists(path)) File.Delete(path);
+        }
+    }
 }
