@@ -33,6 +33,8 @@ public sealed class TrainClassifierCommand : Command<TrainClassifierCommand.Sett
         public string Data { get; init; } = FashionMnist.DefaultDirectory;
         [CommandOption("--out <FILE>")][Description("Where to write the classifier (default: the catalog's file under assets/).")]
         public string? Out { get; init; }
+        [CommandOption("--deep")][Description("The deeper, group-normalised network (about 2.5x the compute at 64x64; docs/scenes-video.md).")]
+        public bool Deep { get; init; }
 
         public override ValidationResult Validate() =>
             Model is null ? ValidationResult.Error("--model is required") : ValidationResult.Success();
@@ -50,8 +52,8 @@ public sealed class TrainClassifierCommand : Command<TrainClassifierCommand.Sett
         var real = spec.Classifier!.RealFrames(s.Data, spec.Defaults.Frames);
         var sampler = real.TrainSampler();
         torch.manual_seed(s.Seed);
-        using var model = new FrameClassifier(real.Channels, real.Side);
-        AnsiConsole.MarkupLine($"training the {(spec.IsVideo ? "frame " : "")}classifier for {spec.Name}: {model.parameters().Sum(p => p.numel())} parameters, " +
+        using var model = new FrameClassifier(real.Channels, real.Side, s.Deep);
+        AnsiConsole.MarkupLine($"training the {(model.Deep ? "deep " : "")}{(spec.IsVideo ? "frame " : "")}classifier for {spec.Name}: {model.parameters().Sum(p => p.numel())} parameters, " +
                                $"{s.Epochs} epoch(s) of {sampler.FramesPerEpoch} frames, batch {s.Batch}, threads {threads}");
         double seconds = ClassifierTrainer.Train(model, sampler, options, p =>
         {

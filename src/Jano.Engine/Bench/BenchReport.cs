@@ -233,12 +233,21 @@ public static class BenchReport
     public static void Frontier(string path, IReadOnlyList<BenchRecord> records)
     {
         var plot = new ScottPlot.Plot();
+        // 13 methods: 20 distinct colours (the strong ten first), and the marker shape cycles too, so no two curves look alike
+        var palette = new ScottPlot.Palettes.Category20();
+        ScottPlot.MarkerShape[] shapes = [ScottPlot.MarkerShape.FilledCircle, ScottPlot.MarkerShape.FilledSquare,
+            ScottPlot.MarkerShape.FilledTriangleUp, ScottPlot.MarkerShape.FilledDiamond];
+        int index = 0;
         foreach (var method in records.Select(r => r.Method).Distinct())
         {
             var points = method == BenchJob.FullMethod ? [(1.0, 60.0)] : Points(records, method);
             var sc = plot.Add.Scatter(points.Select(p => p.Speedup).ToArray(), points.Select(p => p.Psnr).ToArray());
             sc.LegendText = method;
             sc.MarkerSize = 7;
+            sc.Color = palette.GetColor(index < 10 ? 2 * index : 2 * (index - 10) + 1); // the ten strong colours first
+            sc.MarkerShape = shapes[index % shapes.Length];
+            sc.LineWidth = method.StartsWith("jano", StringComparison.Ordinal) ? 2 : 1;
+            index++;
         }
         plot.Title("Quality vs speedup (mean over prompts and seeds)");
         plot.XLabel("speedup vs full (measured)");

@@ -11,6 +11,9 @@ namespace Jano.Training.Classifier;
 /// <see cref="FeatureDim"/>-d feature (GELU), and a linear layer to <see cref="Classes"/> logits. The feature is the
 /// space in which evaluation measures Fréchet distances. Up to 32x32: 3x3 convolutions C→32→64→64. Larger frames (a
 /// multiple of 32): a 5x5 convolution C→32 with stride S/32 (to 32x32), then 3x3 convolutions 32→64→128.
+/// The <see cref="Deep"/> variant (the scenes model's) group-normalises every convolution and adds a residual 3x3
+/// convolution to the first two stages (<c>conv1b</c>, <c>conv2b</c>): about 2.5x the compute at 64x64, for a network
+/// that the plain one underfits. Saved files record it (metadata <c>arch</c>).
 /// </summary>
 public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
 {
@@ -26,6 +29,13 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv1;
     private readonly Conv2d conv2;
     private readonly Conv2d conv3;
+    private readonly Conv2d? conv1b;
+    private readonly Conv2d? conv2b;
+    private readonly GroupNorm? norm1;
+    private readonly GroupNorm? norm1b;
+    private readonly GroupNorm? norm2;
+    private readonly GroupNorm? norm2b;
+    private readonly GroupNorm? norm3;
     private readonly Linear feature;
     private readonly Linear head;
 
@@ -33,7 +43,8 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
     /// (<c>torch.manual_seed</c>) before for reproducible weights, or load weights with <see cref="Load"/>.</summary>
     /// <param name="channels">Frame channels (1 grey, 3 RGB).</param>
     /// <param name="side">Frame side in pixels: 8, 16, 24, 32 or a multiple of 32.</param>
-    public FrameClassifier(int channels = 1, int side = DefaultSide) : base(nameof(FrameClassifier))
+    /// <param name="deep">The deeper, group-normalised variant.</param>
+    public FrameClassifier(int channels = 1, int side = DefaultSide, bool deep = false) : base(nameof(FrameClassifier))
     {
         if (channels < 1) throw new ArgumentOutOfRangeException(nameof(channels), channels, "channels must be positive");
         if (!IsSupportedSide(side)) throw new ArgumentOutOfRangeException(nameof(side), side, "side must be 8, 16, 24, 32 or a multiple of 32");
@@ -43,6 +54,25 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
         conv1 = stride > 1 ? nn.Conv2d(channels, 32, 5, stride: stride, padding: 2) : nn.Conv2d(channels, 32, 3, padding: 1);
         conv2 = nn.Conv2d(32, 64, 3, padding: 1);
         conv3 = nn.Conv2d(64, top, 3, padding: 1);
+        Deep = deep;
+        if (deep)
+        {
+            conv1b = nn.Conv2d(32, 32, 3, padding: 1);
+            conv2b = nn.Conv2d(64, 64, 3, padding: 1);
+            norm1 = nn.GroupNorm(8, 32);
+            norm1b = nn.GroupNorm(8, 32);
+            norm2 = nn.GroupNorm(8, 64);
+            norm2b = nn.GroupNorm(8, 64);
+            norm3 = nn.GroupNorm(8, top);
+            // TorchSharp 0.107 leaves a GroupNorm's affine parameters uninitialised: set the identity transform.
+            using var noGrad = torch.no_grad();
+            using var one = 1.0f.ToScalar();
+            foreach (var norm in new[] { norm1, norm1b, norm2, norm2b, norm3 })
+            {
+                norm.weight!.fill_(one);
+                norm.bias!.zero_();
+            }
+        }
         feature = nn.Linear(top * (reduced / 8) * (reduced / 8), FeatureDim);
         head = nn.Linear(FeatureDim, Classes);
         RegisterComponents();
@@ -50,6 +80,9 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
 
     /// <summary>Frame channels.</summary>
     public int Channels { get; }
+
+    /// <summary>True for the deeper, group-normalised variant.</summary>
+    public bool Deep { get; }
 
     /// <summary>Frame side in pixels.</summary>
     public int Side { get; }
@@ -63,11 +96,20 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
     {
         CheckInput(x);
         using var scope = NewDisposeScope();
-        var h = nn.functional.max_pool2d(nn.functional.gelu(conv1.forward(x)), 2);   // [N, 32, 16, 16] (S ≥ 32)
-        h = nn.functional.max_pool2d(nn.functional.gelu(conv2.forward(h)), 2);
-        h = nn.functional.max_pool2d(nn.functional.gelu(conv3.forward(h)), 2);
+        var h = Stage(x, conv1, norm1, conv1b, norm1b);                               // [N, 32, 16, 16] (S ≥ 32)
+        h = Stage(h, conv2, norm2, conv2b, norm2b);                                   // [N, 64, 8, 8]
+        h = Stage(h, conv3, norm3, null, null);                                       // [N, 64 | 128, 4, 4]
         var f = nn.functional.gelu(feature.forward(h.flatten(1)));
         return f.MoveToOuterDisposeScope();
+    }
+
+    // gelu(norm(conv(x))), plus gelu(norm_b(conv_b(·))) as a residual when the stage has one, then 2x2 max pooling.
+    private static Tensor Stage(Tensor x, Conv2d conv, GroupNorm? norm, Conv2d? convB, GroupNorm? normB)
+    {
+        var h = conv.forward(x);
+        h = nn.functional.gelu(norm is null ? h : norm.forward(h));
+        if (convB is not null) h = h.add(nn.functional.gelu(normB!.forward(convB.forward(h))));
+        return nn.functional.max_pool2d(h, 2);
     }
 
     /// <summary>Class logits [N, 10] of frames [N, C, S, S].</summary>
@@ -120,26 +162,31 @@ public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
         {
             ["channels"] = Channels.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["side"] = Side.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["arch"] = Deep ? "deep" : "plain",
         };
         WeightLoader.Save(this, path, meta);
     }
 
     /// <summary>Loads a classifier saved by <see cref="Save"/> (its frame shape read from the <c>channels</c> and
-    /// <c>side</c> metadata; 1 and 32 when absent) and puts it in eval mode.</summary>
+    /// <c>side</c> metadata, 1 and 32 when absent; the variant from <c>arch</c>, plain when absent) and puts it in eval mode.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="WeightFileException">The file does not hold this network's weights.</exception>
     public static FrameClassifier Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"classifier weights not found: {path}", path);
         int channels, side;
+        string arch;
         using (var file = SafetensorsFile.Open(path))
         {
             channels = MetaInt(file.Metadata, "channels", 1, path);
             side = MetaInt(file.Metadata, "side", DefaultSide, path);
+            arch = file.Metadata.TryGetValue("arch", out var a) ? a : "plain";
         }
         if (channels is < 1 or > 4 || side > 512 || !IsSupportedSide(side))
             throw new WeightFileException($"{path}: classifier frame shape {channels}x{side}x{side} is not supported");
-        var model = new FrameClassifier(channels, side);
+        if (arch is not ("plain" or "deep"))
+            throw new WeightFileException($"{path}: classifier variant '{arch}' is not known (plain or deep)");
+        var model = new FrameClassifier(channels, side, arch == "deep");
         try
         {
             WeightLoader.LoadInto(model, [path]);

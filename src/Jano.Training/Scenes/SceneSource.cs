@@ -112,15 +112,29 @@ public sealed class SceneSource : ISampleSource
 
     /// <summary>Renders frame <paramref name="frame"/> of <paramref name="clip"/> alone into <paramref name="destination"/>
     /// (3·side·side floats, [C, H, W], values in [-1, 1]).</summary>
-    public void RenderFrame(SceneClip clip, int frame, Span<float> destination)
+    public void RenderFrame(SceneClip clip, int frame, Span<float> destination) => RenderFrames(clip, [frame], destination);
+
+    /// <summary>Renders frames <paramref name="frames"/> of <paramref name="clip"/> (in that order) into
+    /// <paramref name="destination"/> (frames.Length·3·side·side floats, [k, C, H, W], values in [-1, 1]): the same pixels
+    /// as <see cref="Render"/> gives those frames, with the background drawn once.</summary>
+    public void RenderFrames(SceneClip clip, ReadOnlySpan<int> frames, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(clip);
-        if ((uint)frame >= (uint)Frames) throw new ArgumentOutOfRangeException(nameof(frame), frame, $"frame must be in 0..{Frames - 1}");
-        if (destination.Length != 3 * Side * Side)
-            throw new ArgumentException($"destination holds {destination.Length} floats; a frame needs {3 * Side * Side}", nameof(destination));
-        var buffer = new float[3 * Side * Side];
-        Compose(clip, _data.Intensity(clip.ItemIndex), SceneBackground.Render(clip.BackgroundSeed, Side), frame, buffer, new float[Side * Side]);
-        buffer.CopyTo(destination);
+        int plane = 3 * Side * Side;
+        if (destination.Length != frames.Length * plane)
+            throw new ArgumentException($"destination holds {destination.Length} floats; {frames.Length} frame(s) need {frames.Length * plane}", nameof(destination));
+        foreach (int f in frames)
+            if ((uint)f >= (uint)Frames) throw new ArgumentOutOfRangeException(nameof(frames), f, $"frame must be in 0..{Frames - 1}");
+        if (frames.IsEmpty) return;
+        var item = _data.Intensity(clip.ItemIndex);
+        var background = SceneBackground.Render(clip.BackgroundSeed, Side);
+        var buffer = new float[plane];
+        var cover = new float[Side * Side];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            Compose(clip, item, background, frames[i], buffer, cover);
+            buffer.CopyTo(destination.Slice(i * plane, plane));
+        }
     }
 
     // One frame, [3, side, side] in [-1, 1]: background darkened by the shadow, then the item composited over it.

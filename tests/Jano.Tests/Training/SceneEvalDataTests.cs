@@ -42,6 +42,68 @@ public class SceneEvalDataTests
         Assert.All(blurred, v => Assert.Equal(0.5f, v, 6));
     }
 
+    // The sampler renders only the frames it takes; they are the frames of the whole clip's rendering, in its shuffled order.
+    [Fact]
+    public void SamplerFramesAreTheClipsOwnFramesInItsShuffledOrder()
+    {
+        var scenes = new SceneSource(TrainingTestData.TinyItems(), SmallTrain, frames: 5);
+        var sampler = new SceneFrameSampler(scenes, 100, blurProbability: 0, framesPerClip: 2);
+        int plane = 3 * 64 * 64;
+        var pixels = new float[3 * plane];
+        var labels = new long[3];
+        sampler.Batch(new Random(7), pixels, labels);
+
+        var rng = new Random(7);
+        var clip = scenes.Draw(rng, rng.Next(10));
+        var order = Enumerable.Range(0, 5).ToArray();
+        rng.Shuffle(order);
+        var whole = new float[3 * 5 * 64 * 64];
+        scenes.Render(clip, whole);
+        var frame = new float[plane];
+        for (int i = 0; i < 2; i++)
+        {
+            SceneFrames.CopyFrame(whole, 5, 64, order[i], frame);
+            Assert.Equal(frame, pixels.AsSpan(i * plane, plane).ToArray());
+            Assert.Equal(clip.Label, labels[i]);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => scenes.RenderFrames(clip, [5], new float[plane]));
+        Assert.Throws<ArgumentException>(() => scenes.RenderFrames(clip, [0, 1], new float[plane]));
+    }
+
+    // The deep variant keeps its architecture through save and load; a file naming an unknown variant is refused.
+    [Fact]
+    public void DeepClassifierRoundTripsAndAnUnknownVariantIsRefused()
+    {
+        torch.manual_seed(2);
+        using var model = new FrameClassifier(3, 64, deep: true);
+        using var plain = new FrameClassifier(3, 64);
+        Assert.True(model.parameters().Sum(p => p.numel()) > plain.parameters().Sum(p => p.numel()));
+        // every parameter starts finite (TorchSharp leaves GroupNorm's affine parameters uninitialised unless set)
+        Assert.All(model.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
+        using (var x = torch.randn([4, 3, 64, 64]))
+        using (var f = model.Features(x))
+            Assert.True(f.isfinite().all().item<bool>());
+        var path = Path.Combine(Path.GetTempPath(), $"jano-clf-{Guid.NewGuid():N}.safetensors");
+        var bad = Path.Combine(Path.GetTempPath(), $"jano-clf-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            using var loaded = FrameClassifier.Load(path);
+            Assert.True(loaded.Deep);
+            var frames = new float[2 * loaded.Plane];
+            for (int i = 0; i < frames.Length; i++) frames[i] = (float)Math.Sin(i * 0.01);
+            Assert.Equal(model.Classify(frames, 2).Features, loaded.Classify(frames, 2).Features);
+            Jano.Core.Weights.WeightLoader.Save(model, bad, new Dictionary<string, string> { ["channels"] = "3", ["side"] = "64", ["arch"] = "huge" });
+            var e = Assert.Throws<Jano.Core.Weights.WeightFileException>(() => FrameClassifier.Load(bad));
+            Assert.Contains("'huge'", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(bad);
+        }
+    }
+
     [Fact]
     public void RgbClassifierTakesItsFrameShapeAndKeepsItThroughSaveAndLoad()
     {
