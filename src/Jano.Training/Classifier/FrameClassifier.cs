@@ -11,9 +11,9 @@ namespace Jano.Training.Classifier;
 /// <see cref="FeatureDim"/>-d feature (GELU), and a linear layer to <see cref="Classes"/> logits. The feature is the
 /// space in which evaluation measures Fréchet distances. Up to 32x32: 3x3 convolutions C→32→64→64. Larger frames (a
 /// multiple of 32): a 5x5 convolution C→32 with stride S/32 (to 32x32), then 3x3 convolutions 32→64→128.
-/// The <see cref="Deep"/> variant (the scenes model's) group-normalises every convolution and adds a residual 3x3
-/// convolution to the first two stages (<c>conv1b</c>, <c>conv2b</c>): about 2.5x the compute at 64x64, for a network
-/// that the plain one underfits. Saved files record it (metadata <c>arch</c>).
+/// The opt-in <see cref="Deep"/> variant group-normalises every convolution and adds a residual 3x3 convolution to the
+/// first two stages (<c>conv1b</c>, <c>conv2b</c>): about 2.5x the compute at 64x64 (on the scenes frames it scored
+/// as the plain one, docs/scenes-video.md). Saved files record the variant (metadata <c>arch</c>).
 /// </summary>
 public sealed class FrameClassifier : nn.Module<Tensor, Tensor>
 {

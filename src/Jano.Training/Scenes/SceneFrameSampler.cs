@@ -12,7 +12,6 @@ namespace Jano.Training.Scenes;
 public sealed class SceneFrameSampler : IFrameSampler
 {
     private readonly SceneSource _scenes;
-    private readonly float[] _frames;
     private readonly float[] _frame;
 
     public SceneFrameSampler(SceneSource scenes, int framesPerEpoch = 60000, double blurProbability = 0.5, int framesPerClip = 2)
@@ -23,7 +22,6 @@ public sealed class SceneFrameSampler : IFrameSampler
         if (framesPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(framesPerEpoch), framesPerEpoch, "must be at least 1");
         if (blurProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(blurProbability), blurProbability, "must be in [0, 1]");
         _scenes = scenes;
-        _frames = new float[framesPerClip * 3 * scenes.Side * scenes.Side];
         _frame = new float[3 * scenes.Side * scenes.Side];
         FramesPerEpoch = framesPerEpoch;
         BlurProbability = blurProbability;
@@ -52,13 +50,15 @@ public sealed class SceneFrameSampler : IFrameSampler
             var order = Enumerable.Range(0, _scenes.Frames).ToArray();
             rng.Shuffle(order);
             int take = Math.Min(FramesPerClip, labels.Length - b);
-            _scenes.RenderFrames(clip, order.AsSpan(0, take), _frames.AsSpan(0, take * plane)); // only the frames it uses
+            _scenes.RenderFrames(clip, order.AsSpan(0, take), pixels.Slice(b * plane, take * plane)); // only the frames it uses
             for (int i = 0; i < take; i++, b++)
             {
-                _frames.AsSpan(i * plane, plane).CopyTo(_frame);
                 var dst = pixels.Slice(b * plane, plane);
-                if (rng.NextDouble() < BlurProbability) SceneFrames.BoxBlur(_frame, Side, dst);
-                else _frame.CopyTo(dst);
+                if (rng.NextDouble() < BlurProbability)
+                {
+                    dst.CopyTo(_frame);
+                    SceneFrames.BoxBlur(_frame, Side, dst);
+                }
                 labels[b] = label;
             }
         }
