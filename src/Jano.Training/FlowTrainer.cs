@@ -19,22 +19,34 @@ namespace Jano.Training;
 /// safetensors file written atomically, so training resumes exactly where it stopped. Compact checkpoints
 /// (<see cref="TrainOptions.CompactCheckpoints"/>: weights, EMA, step, no moments) are half the size; resuming from one
 /// starts fresh moments (bias correction restarted) under a linear learning-rate warm-up of
-/// <see cref="TrainOptions.ResumeWarmupSteps"/> steps.
+/// <see cref="TrainOptions.ResumeWarmupSteps"/> steps. With a frame source and
+/// <see cref="TrainOptions.FrameStepsPerClipStep"/> &gt; 0, steps alternate between clips and batches of single frames
+/// (joint image-video training), fixed by the step number so that a resume continues the same pattern.
 /// </summary>
 public sealed class FlowTrainer : IDisposable
 {
     private readonly DitModel _model;
     private readonly ISampleSource _source;
+    private readonly ISampleSource? _frames;
     private readonly TrainOptions _o;
     private readonly List<(string Name, Tensor Param, Tensor M, Tensor V, Tensor Ema, bool Decay)> _state = new();
     private int _momentOrigin;      // step at which the moments were (re)started
     private int _resumeStep = -1;   // step of the last compact resume (-1: none), start of the resume warm-up
 
-    public FlowTrainer(DitModel model, ISampleSource source, TrainOptions options)
+    /// <param name="frames">Single-frame samples ([C, 1, H, W]) for the frame steps of joint training; required when
+    /// <see cref="TrainOptions.FrameStepsPerClipStep"/> is positive.</param>
+    public FlowTrainer(DitModel model, ISampleSource source, TrainOptions options, ISampleSource? frames = null)
     {
         options.Validate();
+        if (options.FrameStepsPerClipStep > 0)
+        {
+            if (frames is null) throw new ArgumentException("joint training (frame steps per clip step > 0) needs a frame source", nameof(frames));
+            if (frames.Shape.Length != 4 || frames.Shape[1] != 1 || frames.Shape[0] != source.Shape[0])
+                throw new ArgumentException($"the frame source's shape [{string.Join(", ", frames.Shape)}] is not one frame of [{string.Join(", ", source.Shape)}]", nameof(frames));
+        }
         _model = model;
         _source = source;
+        _frames = frames;
         _o = options;
         using var _ = torch.no_grad();
         foreach (var (name, p) in model.named_parameters())
@@ -53,8 +65,14 @@ public sealed class FlowTrainer : IDisposable
     /// <summary>Steps of this process whose gradient was not finite (no update was made; the step still counts).</summary>
     public int SkippedSteps { get; private set; }
 
-    /// <summary>Smoothed loss.</summary>
+    /// <summary>Smoothed loss of the clip steps (every step without joint training).</summary>
     public double LossEma { get; private set; } = double.NaN;
+
+    /// <summary>Smoothed loss of the frame steps of joint training in this process (NaN before the first).</summary>
+    public double FrameLossEma { get; private set; } = double.NaN;
+
+    /// <summary>Whether step <paramref name="step"/> (0-based) trains on single frames rather than clips.</summary>
+    public bool IsFrameStep(int step) => _o.FrameStepsPerClipStep > 0 && step % (_o.FrameStepsPerClipStep + 1) != 0;
 
     public double ElapsedSeconds { get; private set; }
 
@@ -74,27 +92,32 @@ public sealed class FlowTrainer : IDisposable
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         int ran = 0;
         _model.train();
-        var shape = _source.Shape;
-        long per = shape.Aggregate(1L, (a, b) => a * b);
-        var buffer = new float[_o.BatchSize * per];
-        var labels = new long[_o.BatchSize];
+        var clips = new Batch(_source, _o.BatchSize);
+        var frames = _frames is null || _o.FrameStepsPerClipStep == 0 ? null : new Batch(_frames, _o.FrameBatchSize);
         while (Step < _o.MaxSteps && wall.Elapsed < _o.MaxTime && !cancel.IsCancellationRequested)
         {
             var stepWatch = Stopwatch.StartNew();
             var rng = new Random(StepSeed.For(_o.Seed, Step));
-            for (int b = 0; b < _o.BatchSize; b++)
+            bool frameStep = IsFrameStep(Step);
+            var batch = frameStep ? frames! : clips;
+            for (int b = 0; b < batch.Labels.Length; b++)
             {
-                int label = _source.NextSample(rng, buffer.AsSpan((int)(b * per), (int)per));
-                labels[b] = rng.NextDouble() < _o.LabelDropout ? _model.NullClass : label;
+                int label = batch.Source.NextSample(rng, batch.Data.AsSpan((int)(b * batch.PerSample), (int)batch.PerSample));
+                batch.Labels[b] = rng.NextDouble() < _o.LabelDropout ? _model.NullClass : label;
             }
-            double loss = TrainStep(buffer, labels, shape, rng.Next());
+            double loss = TrainStep(batch.Data, batch.Labels, batch.Source.Shape, rng.Next());
             Step++;
             ran++;
-            if (double.IsFinite(loss)) LossEma = double.IsNaN(LossEma) ? loss : 0.98 * LossEma + 0.02 * loss;
+            if (double.IsFinite(loss))
+            {
+                if (frameStep) FrameLossEma = double.IsNaN(FrameLossEma) ? loss : 0.98 * FrameLossEma + 0.02 * loss;
+                else LossEma = double.IsNaN(LossEma) ? loss : 0.98 * LossEma + 0.02 * loss;
+            }
             ElapsedSeconds += stepWatch.Elapsed.TotalSeconds;
             WallSeconds = wallBase + wall.Elapsed.TotalSeconds;
             CpuSeconds = cpuBase + (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
-            log?.Invoke(new TrainProgress(Step, loss, LossEma, LearningRate(Step - 1), stepWatch.Elapsed.TotalSeconds, WallSeconds, CpuSeconds));
+            log?.Invoke(new TrainProgress(Step, loss, LossEma, LearningRate(Step - 1), stepWatch.Elapsed.TotalSeconds, WallSeconds, CpuSeconds,
+                frameStep, FrameLossEma));
             if (sinceCheckpoint.Elapsed >= _o.CheckpointEvery)
             {
                 Save(checkpointPath);
@@ -106,6 +129,15 @@ public sealed class FlowTrainer : IDisposable
         Save(checkpointPath);
         _model.eval();
         return ran;
+    }
+
+    // One step's samples: a source, its flat buffer [B, C·T·H·W] and labels.
+    private sealed class Batch(ISampleSource source, int size)
+    {
+        public ISampleSource Source { get; } = source;
+        public long PerSample { get; } = source.Shape.Aggregate(1L, (a, b) => a * b);
+        public float[] Data { get; } = new float[size * source.Shape.Aggregate(1L, (a, b) => a * b)];
+        public long[] Labels { get; } = new long[size];
     }
 
     /// <summary>EMA decay at optimizer step t (1-based): min(decay, (1 + t) / (10 + t)), so early EMA weights are not

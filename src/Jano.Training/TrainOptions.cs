@@ -29,6 +29,12 @@ public sealed record TrainOptions
     /// <summary>Linear learning-rate decay to zero over the last this many steps before <see cref="MaxSteps"/>
     /// (a warm-up, stable, decay schedule); 0 keeps the rate constant.</summary>
     public int DecaySteps { get; init; }
+    /// <summary>Joint image-video training (as Wan trains on images beside videos): this many steps on single frames
+    /// (the trainer's frame source, batch <see cref="FrameBatchSize"/>) after each step on clips; 0 trains on clips only.
+    /// Step s (0-based) is a clip step when s mod (FrameStepsPerClipStep + 1) is 0.</summary>
+    public int FrameStepsPerClipStep { get; init; }
+    /// <summary>Frames per frame step (64 frames of one latent frame each hold as many tokens as 8 clips of 8).</summary>
+    public int FrameBatchSize { get; init; } = 64;
 
     public void Validate()
     {
@@ -38,5 +44,7 @@ public sealed record TrainOptions
         if (LabelDropout is < 0 or > 1) throw new UsageException($"label dropout ({LabelDropout}) must be in [0, 1]");
         if (DecaySteps < 0) throw new UsageException($"decay steps ({DecaySteps}) must not be negative");
         if (DecaySteps > 0 && MaxSteps == int.MaxValue) throw new UsageException("decay steps need a maximum step count (--max-steps)");
+        if (FrameStepsPerClipStep < 0) throw new UsageException($"frame steps per clip step ({FrameStepsPerClipStep}) must not be negative");
+        if (FrameBatchSize < 1) throw new UsageException($"frame batch size ({FrameBatchSize}) must be positive");
     }
 }

@@ -33,6 +33,10 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
         public int DecaySteps { get; init; }
         [CommandOption("--batch <N>")][DefaultValue(8)]
         public int Batch { get; init; } = 8;
+        [CommandOption("--frame-steps <N>")][Description("Joint image-video training: N steps on single frames of training scenes after each step on clips (0: clips only).")][DefaultValue(0)]
+        public int FrameSteps { get; init; }
+        [CommandOption("--frame-batch <N>")][Description("Frames per frame step (64 frames hold as many tokens as 8 clips).")][DefaultValue(64)]
+        public int FrameBatch { get; init; } = 64;
         [CommandOption("--lr <LR>")][DefaultValue(3e-4)]
         public double LearningRate { get; init; } = 3e-4;
         [CommandOption("--resume-warmup <N>")][Description("Learning-rate warm-up steps after a resume (fresh optimizer moments).")][DefaultValue(100)]
@@ -69,6 +73,8 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
             if (!(Minutes >= 0)) return ValidationResult.Error("--minutes must not be negative");
             if (PreviewSteps < 1) return ValidationResult.Error("--preview-steps must be at least 1");
             if (DecaySteps < 0) return ValidationResult.Error("--decay-steps must not be negative");
+            if (FrameSteps < 0) return ValidationResult.Error("--frame-steps must not be negative");
+            if (FrameBatch < 1) return ValidationResult.Error("--frame-batch must be at least 1");
             if (DecaySteps > 0 && MaxSteps is null) return ValidationResult.Error("--decay-steps needs --max-steps");
             if (Resume && Init is not null) return ValidationResult.Error("--resume and --init exclude each other");
             if (Init is not null && !File.Exists(Init)) return ValidationResult.Error($"--init: no file {ErrorText.Quote(Init)}");
@@ -85,6 +91,8 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
         var source = new LatentSceneSource(scenes, autoencoder);
         if (!source.Shape.SequenceEqual(SceneVideoModel.LatentShape))
             throw new ArgumentException($"latent shape [{string.Join(", ", source.Shape)}] does not match the DiT's [{string.Join(", ", SceneVideoModel.LatentShape)}]");
+        // single frames of training scenes (an item at a random place on a background) for joint image-video training
+        var frameSource = s.FrameSteps > 0 ? new LatentSceneSource(SceneSource.Load(s.Data, SceneSplit.Train, frames: 1), autoencoder) : null;
         var options = new TrainOptions
         {
             BatchSize = s.Batch,
@@ -96,10 +104,12 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
             CompactCheckpoints = true,
             ResumeWarmupSteps = s.ResumeWarmup,
             DecaySteps = s.DecaySteps,
+            FrameStepsPerClipStep = s.FrameSteps,
+            FrameBatchSize = s.FrameBatch,
         };
         using var model = new DitModel(SceneVideoModel.Dit);
         model.InitializeWeights(s.Seed, zeroOutput: true);
-        using var trainer = new FlowTrainer(model, source, options);
+        using var trainer = new FlowTrainer(model, source, options, frameSource);
         var checkpoint = Path.Combine(s.Out!, "checkpoint.safetensors");
         var lossLog = Path.Combine(s.Out!, "loss.csv");
         if (s.Resume || s.Init is not null)
@@ -110,26 +120,30 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
             var resumes = Path.Combine(s.Out!, "resumes.csv");
             if (s.Minutes > 0) // a run that only evaluates, previews or exports is not a resume of training
             {
-                if (!File.Exists(resumes)) File.WriteAllText(resumes, "step,wall_s,cpu_s,loss_ema,threads,resume_warmup,lr\n");
+                if (!File.Exists(resumes)) File.WriteAllText(resumes, ResumesHeader + "\n");
+                CsvLog.EnsureColumns(resumes, ResumesHeader, ",0,64");
                 File.AppendAllText(resumes, string.Join(",", trainer.Step.ToString(CultureInfo.InvariantCulture), F(trainer.WallSeconds, "F1"),
                     F(trainer.CpuSeconds, "F1"), F(trainer.LossEma, "G6"), threads.ToString(CultureInfo.InvariantCulture),
-                    s.ResumeWarmup.ToString(CultureInfo.InvariantCulture), F(s.LearningRate, "G4")) + "\n");
+                    s.ResumeWarmup.ToString(CultureInfo.InvariantCulture), F(s.LearningRate, "G4"),
+                    s.FrameSteps.ToString(CultureInfo.InvariantCulture), s.FrameBatch.ToString(CultureInfo.InvariantCulture)) + "\n");
             }
         }
         if (s.Minutes > 0)
         {
             AnsiConsole.MarkupLine($"training the scenes DiT: {model.parameters().Sum(p => p.numel()) / 1e6:F2}M parameters, batch {s.Batch}, " +
                                    $"from step {trainer.Step}, {s.Minutes} min, threads {threads}");
-            if (!File.Exists(lossLog)) File.WriteAllText(lossLog, "step,loss,loss_ema,lr,seconds,wall_s,cpu_s\n");
+            if (!File.Exists(lossLog)) File.WriteAllText(lossLog, LossHeader + "\n");
+            else CsvLog.EnsureColumns(lossLog, LossHeader, ",clip");
             using var writer = new StreamWriter(lossLog, append: true) { AutoFlush = true };
             trainer.Train(checkpoint, p =>
             {
                 writer.WriteLine(string.Join(",", p.Step.ToString(CultureInfo.InvariantCulture), F(p.Loss, "G6"), F(p.LossEma, "G6"),
-                    F(p.LearningRate, "G4"), F(p.Seconds, "F3"), F(p.WallSeconds, "F1"), F(p.CpuSeconds, "F1")));
+                    F(p.LearningRate, "G4"), F(p.Seconds, "F3"), F(p.WallSeconds, "F1"), F(p.CpuSeconds, "F1"), p.FrameStep ? "frame" : "clip"));
                 if (p.Step % 25 == 0)
                 {
                     writer.Flush();
-                    Console.WriteLine($"step {p.Step} loss_ema {F(p.LossEma, "F4")} ({F(p.Seconds, "F2")} s/step, {F(p.WallSeconds / 60, "F1")} min wall, {F(p.CpuSeconds / 3600, "F2")} CPU-h)");
+                    var frameLoss = s.FrameSteps > 0 ? $", frame loss_ema {F(p.FrameLossEma, "F4")}" : "";
+                    Console.WriteLine($"step {p.Step} loss_ema {F(p.LossEma, "F4")}{frameLoss} ({F(p.Seconds, "F2")} s/step, {F(p.WallSeconds / 60, "F1")} min wall, {F(p.CpuSeconds / 3600, "F2")} CPU-h)");
                 }
             }, cancellationToken);
             AnsiConsole.MarkupLine($"stopped at step {trainer.Step} (loss_ema {F(trainer.LossEma, "F4")}, {F(trainer.WallSeconds / 60, "F1")} min wall, " +
@@ -162,6 +176,9 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
         }
         return 0;
     }
+
+    private const string LossHeader = "step,loss,loss_ema,lr,seconds,wall_s,cpu_s,kind";
+    private const string ResumesHeader = "step,wall_s,cpu_s,loss_ema,threads,resume_warmup,lr,frame_steps,frame_batch";
 
     private static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 }
