@@ -59,7 +59,7 @@ public sealed class ModelCatalog
                           "latent DiT (16x16x8 latents, patch 1x2x2, 512 tokens) decoded by its frame autoencoder",
             Config = SceneVideoModel.Dit,
             // guidance and shift fixed on full compute alone (scripts/eval-sweep.sh, docs/scenes-video.md), before any accelerator ran
-            Defaults = new ModelDefaults { Steps = 30, Shift = 3.0, Guidance = 5.0, Width = 64, Height = 64, Frames = 8 },
+            Defaults = new ModelDefaults { Steps = 30, Shift = 3.0, Guidance = 3.0, Width = 64, Height = 64, Frames = 8 },
             // thresholds chosen on calibration seeds only: the fastest predicted pair whose calibration PSNR stays >= 30 dB
             JanoPreset = "warmup_steps=3,cooldown_steps=2,static_thresh=0.3,static_interval=10,medium_thresh=0.7,medium_interval=5,analyze_block_size=2x4x4,t_weight=0.7,d_distance=1",
             WeightsFile = "models/scenes-video/model.safetensors",
