@@ -93,7 +93,7 @@ public sealed class FlowTrainer : IDisposable
         int ran = 0;
         _model.train();
         var clips = new Batch(_source, _o.BatchSize);
-        var frames = _frames is null || _o.FrameStepsPerClipStep == 0 ? null : new Batch(_frames, _o.FrameBatchSize);
+        var frames = _o.FrameStepsPerClipStep > 0 ? new Batch(_frames!, _o.FrameBatchSize) : null;   // the constructor checked _frames
         while (Step < _o.MaxSteps && wall.Elapsed < _o.MaxTime && !cancel.IsCancellationRequested)
         {
             var stepWatch = Stopwatch.StartNew();
@@ -110,8 +110,8 @@ public sealed class FlowTrainer : IDisposable
             ran++;
             if (double.IsFinite(loss))
             {
-                if (frameStep) FrameLossEma = double.IsNaN(FrameLossEma) ? loss : 0.98 * FrameLossEma + 0.02 * loss;
-                else LossEma = double.IsNaN(LossEma) ? loss : 0.98 * LossEma + 0.02 * loss;
+                if (frameStep) FrameLossEma = Smooth(FrameLossEma, loss);
+                else LossEma = Smooth(LossEma, loss);
             }
             ElapsedSeconds += stepWatch.Elapsed.TotalSeconds;
             WallSeconds = wallBase + wall.Elapsed.TotalSeconds;
@@ -131,13 +131,23 @@ public sealed class FlowTrainer : IDisposable
         return ran;
     }
 
+    private static double Smooth(double ema, double loss) => double.IsNaN(ema) ? loss : 0.98 * ema + 0.02 * loss;
+
     // One step's samples: a source, its flat buffer [B, C·T·H·W] and labels.
-    private sealed class Batch(ISampleSource source, int size)
+    private sealed class Batch
     {
-        public ISampleSource Source { get; } = source;
-        public long PerSample { get; } = source.Shape.Aggregate(1L, (a, b) => a * b);
-        public float[] Data { get; } = new float[size * source.Shape.Aggregate(1L, (a, b) => a * b)];
-        public long[] Labels { get; } = new long[size];
+        public Batch(ISampleSource source, int size)
+        {
+            Source = source;
+            PerSample = source.Shape.Aggregate(1L, (a, b) => a * b);
+            Data = new float[size * PerSample];
+            Labels = new long[size];
+        }
+
+        public ISampleSource Source { get; }
+        public long PerSample { get; }
+        public float[] Data { get; }
+        public long[] Labels { get; }
     }
 
     /// <summary>EMA decay at optimizer step t (1-based): min(decay, (1 + t) / (10 + t)), so early EMA weights are not

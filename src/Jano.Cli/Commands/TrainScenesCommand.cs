@@ -120,7 +120,6 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
             var resumes = Path.Combine(s.Out!, "resumes.csv");
             if (s.Minutes > 0) // a run that only evaluates, previews or exports is not a resume of training
             {
-                if (!File.Exists(resumes)) File.WriteAllText(resumes, ResumesHeader + "\n");
                 CsvLog.EnsureColumns(resumes, ResumesHeader, ",0,64");
                 File.AppendAllText(resumes, string.Join(",", trainer.Step.ToString(CultureInfo.InvariantCulture), F(trainer.WallSeconds, "F1"),
                     F(trainer.CpuSeconds, "F1"), F(trainer.LossEma, "G6"), threads.ToString(CultureInfo.InvariantCulture),
@@ -132,8 +131,7 @@ public sealed class TrainScenesCommand : Command<TrainScenesCommand.Settings>
         {
             AnsiConsole.MarkupLine($"training the scenes DiT: {model.parameters().Sum(p => p.numel()) / 1e6:F2}M parameters, batch {s.Batch}, " +
                                    $"from step {trainer.Step}, {s.Minutes} min, threads {threads}");
-            if (!File.Exists(lossLog)) File.WriteAllText(lossLog, LossHeader + "\n");
-            else CsvLog.EnsureColumns(lossLog, LossHeader, ",clip");
+            CsvLog.EnsureColumns(lossLog, LossHeader, ",clip");
             using var writer = new StreamWriter(lossLog, append: true) { AutoFlush = true };
             trainer.Train(checkpoint, p =>
             {

@@ -85,6 +85,21 @@ public class JointTrainingTests
     }
 
     [Fact]
+    public void AMissingLogIsCreatedWithTheHeader()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"jano-log-{Guid.NewGuid():N}.csv");
+        try
+        {
+            CsvLog.EnsureColumns(path, "step,loss,kind", ",clip");
+            Assert.Equal("step,loss,kind\n", File.ReadAllText(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void OldLogsGainTheNewColumnsAndForeignLogsAreRefused()
     {
         var path = Path.GetTempFileName();
